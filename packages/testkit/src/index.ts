@@ -1,1 +1,5 @@
-export {};
+export * from './certs.ts';
+export * from './echo.ts';
+export * from './haproxy.ts';
+export * from './net.ts';
+export * from './k8s-api-server.ts';
