@@ -3,3 +3,4 @@ export * from './echo.ts';
 export * from './haproxy.ts';
 export * from './net.ts';
 export * from './k8s-api-server.ts';
+export * from './conformance.ts';
