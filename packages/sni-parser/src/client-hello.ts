@@ -1,0 +1,510 @@
+import { SniParserError } from './errors.ts';
+
+/** Default cap on the ClientHello handshake message (header included): 16 KiB. */
+export const DEFAULT_MAX_BYTES = 16_384;
+
+/** TLS extension type of `encrypted_client_hello` (RFC 9849). */
+export const ECH_EXTENSION_TYPE = 0xfe0d;
+
+/** A parsed TLS ClientHello. Every number is the value on the wire (GREASE values included). */
+export interface ClientHello {
+  /**
+   * The `host_name` of the server_name extension exactly as sent (not lower-cased, trailing dot
+   * kept). Absent when the client sent no server_name extension or no host_name entry. With ECH
+   * this is the outer (public) name.
+   */
+  serverName?: string;
+  /** ALPN protocol names in the client's order, bytes decoded one to one (latin1). */
+  alpnProtocols: string[];
+  /** `legacy_version` of the ClientHello body (0x0303 for TLS 1.2 and 1.3 clients). */
+  legacyVersion: number;
+  /** Versions from the supported_versions extension in the client's order; empty without it. */
+  supportedVersions: number[];
+  /** Cipher suites in the client's order. */
+  cipherSuites: number[];
+  /** Extension types in the order sent. */
+  extensionTypes: number[];
+  /**
+   * Whether an `encrypted_client_hello` extension (0xfe0d) is present. Chromium sends a GREASE
+   * ECH extension when it has no ECH config, so `true` does not prove the real name is hidden.
+   */
+  hasEncryptedClientHello: boolean;
+  /** Whether any cipher suite, extension type or supported version is a GREASE value. */
+  hasGrease: boolean;
+  /** Version field of the first TLS record header (often 0x0301 for compatibility). */
+  recordVersion: number;
+  /** Number of TLS records the handshake message was spread over (1 for most clients). */
+  records: number;
+  /** Length of the ClientHello handshake message, its 4-byte header included. */
+  handshakeLength: number;
+}
+
+/**
+ * Why a ClientHello was rejected.
+ *
+ * - `empty-record`: a handshake record with a zero-length fragment (forbidden by RFC 8446 5.1).
+ * - `record-too-long`: a record longer than 2^14 bytes.
+ * - `unexpected-record`: a record that is not a TLS handshake record before the hello ended.
+ * - `not-client-hello`: the first handshake message is not a ClientHello.
+ * - `too-large`: the ClientHello is longer than `maxBytes`.
+ * - `malformed-hello`: fixed fields (session id, cipher suites, compression methods) overrun or
+ *   have impossible lengths.
+ * - `malformed-extensions`: the extension block does not exactly fill the rest of the message,
+ *   or an extension overruns it.
+ * - `duplicate-extension`: the same extension type twice.
+ * - `malformed-server-name`: a server_name extension whose lengths disagree, two host names, an
+ *   empty host name, or a byte outside printable ASCII in the host name.
+ * - `malformed-alpn`: an ALPN extension whose lengths disagree or with an empty protocol name.
+ * - `malformed-supported-versions`: a supported_versions list of odd, zero or mismatched length.
+ */
+export type InvalidClientHelloCode =
+  | 'empty-record'
+  | 'record-too-long'
+  | 'unexpected-record'
+  | 'not-client-hello'
+  | 'too-large'
+  | 'malformed-hello'
+  | 'malformed-extensions'
+  | 'duplicate-extension'
+  | 'malformed-server-name'
+  | 'malformed-alpn'
+  | 'malformed-supported-versions';
+
+/** The whole ClientHello arrived and is well formed. */
+export interface ClientHelloComplete {
+  /** Discriminant. */
+  status: 'complete';
+  /** The parsed hello. */
+  hello: ClientHello;
+  /** Stream bytes up to the end of the record that carried the hello's last byte. */
+  consumed: number;
+}
+
+/** Everything so far is consistent with a ClientHello; more bytes are needed. */
+export interface ClientHelloIncomplete {
+  /** Discriminant. */
+  status: 'incomplete';
+  /** A lower bound (at least 1) on how many more bytes are needed before the answer can change. */
+  needed: number;
+}
+
+/** The bytes start like TLS but break the protocol. */
+export interface ClientHelloInvalid {
+  /** Discriminant. */
+  status: 'invalid';
+  /** Which rule was broken. */
+  code: InvalidClientHelloCode;
+  /** Human-readable detail naming the field. */
+  message: string;
+}
+
+/** The stream does not start with a TLS handshake record (plain HTTP, SSLv2 hello, ...). */
+export interface ClientHelloNotTls {
+  /** Discriminant. */
+  status: 'not-tls';
+}
+
+/** Outcome of {@link parseClientHello}, discriminated on `status`. */
+export type ClientHelloResult =
+  | ClientHelloComplete
+  | ClientHelloIncomplete
+  | ClientHelloInvalid
+  | ClientHelloNotTls;
+
+/** Options for {@link parseClientHello}. */
+export interface ParseClientHelloOptions {
+  /**
+   * Largest ClientHello handshake message accepted, its 4-byte header included. Record headers
+   * are not counted, so the stream bytes examined are at most about 6 × `maxBytes` (one-byte
+   * records) and usually `maxBytes` + 5.
+   * @default 16384
+   */
+  maxBytes?: number;
+}
+
+const NOT_TLS: ClientHelloNotTls = Object.freeze({ status: 'not-tls' }) as ClientHelloNotTls;
+const MAX_RECORD = 16_384;
+const TYPE_HANDSHAKE = 0x16;
+const HS_CLIENT_HELLO = 1;
+
+/**
+ * Whether a 16-bit value is a GREASE value (RFC 8701: 0x0A0A, 0x1A1A, ..., 0xFAFA). GREASE
+ * values are kept in {@link ClientHello}'s lists; use this to skip them.
+ *
+ * @param value - a cipher suite, extension type, version, group or similar
+ * @returns true when `value` is reserved GREASE
+ * @example
+ * ```ts
+ * const real = hello.supportedVersions.filter((v) => !isGreaseValue(v));
+ * ```
+ */
+export function isGreaseValue(value: number): boolean {
+  return (value & 0x0f0f) === 0x0a0a && value >> 8 === (value & 0xff);
+}
+
+/**
+ * Checks `maxBytes` once; bad options are a broken contract, not bad input.
+ */
+export function resolveMaxBytes(options: ParseClientHelloOptions | undefined, where: string): number {
+  const maxBytes = options?.maxBytes;
+  if (maxBytes === undefined) return DEFAULT_MAX_BYTES;
+  if (typeof maxBytes !== 'number' || !Number.isInteger(maxBytes) || maxBytes < 4) {
+    throw new SniParserError(
+      'ERR_SNI_INVALID_OPTION',
+      `${where}: options.maxBytes must be an integer >= 4, got ${String(maxBytes)}`,
+    );
+  }
+  return maxBytes;
+}
+
+function invalid(code: InvalidClientHelloCode, message: string): ClientHelloInvalid {
+  return { status: 'invalid', code, message };
+}
+
+function incomplete(needed: number): ClientHelloIncomplete {
+  return { status: 'incomplete', needed: needed > 0 ? needed : 1 };
+}
+
+/**
+ * Parses a TLS ClientHello from the first bytes of a stream.
+ *
+ * Works on any prefix: call it again with more bytes after an `incomplete` result. It reassembles
+ * a hello spread over several TLS records, validates every length it reads, and never reads
+ * outside `data` (a `subarray` view is respected). It never throws for any `data`.
+ *
+ * @param data - the bytes received so far, from the first byte of the connection
+ * @param options - `maxBytes` cap (default 16 KiB of handshake)
+ * @returns `complete` (with `hello` and `consumed`), `incomplete` (with `needed`), `invalid`
+ *   (with `code`) or `not-tls`
+ * @throws {SniParserError} `ERR_SNI_INVALID_OPTION` when `options.maxBytes` is not an integer >= 4
+ * @example
+ * ```ts
+ * const r = parseClientHello(buffered);
+ * if (r.status === 'complete') route(r.hello.serverName?.toLowerCase());
+ * else if (r.status === 'incomplete') waitForMore();
+ * ```
+ */
+export function parseClientHello(data: Uint8Array, options?: ParseClientHelloOptions): ClientHelloResult {
+  const maxBytes = options === undefined ? DEFAULT_MAX_BYTES : resolveMaxBytes(options, 'parseClientHello');
+  const len = data.length;
+  if (len === 0) return incomplete(5);
+  // A TLS stream opens with a handshake record of major version 3; anything else (HTTP, an
+  // SSLv2-style hello whose first byte has the high bit set) is another protocol.
+  if (data[0] !== TYPE_HANDSHAKE) return NOT_TLS;
+  if (len === 1) return incomplete(4);
+  if (data[1] !== 3) return NOT_TLS;
+
+  let pos = 0;
+  let records = 0;
+  let collected = 0; // handshake bytes seen in complete or partial records
+  let headerGot = 0; // bytes of the 4-byte handshake header seen
+  let total = -1; // handshake message length incl. header, once known
+  let bodyLen = 0;
+  let firstFragment = 0;
+  for (;;) {
+    if (pos + 5 > len) {
+      // Validate whatever header bytes are present before asking for more.
+      if (records > 0 && pos < len && data[pos] !== TYPE_HANDSHAKE) {
+        return invalid(
+          'unexpected-record',
+          `record at offset ${pos}: content type ${data[pos]} is not handshake (22)`,
+        );
+      }
+      if (records > 0 && pos + 1 < len && data[pos + 1] !== 3) {
+        return invalid(
+          'unexpected-record',
+          `record at offset ${pos}: version major ${data[pos + 1]} is not 3`,
+        );
+      }
+      return incomplete(pos + 5 - len + (total < 0 ? Math.max(1, 4 - headerGot) : total - collected));
+    }
+    if (data[pos] !== TYPE_HANDSHAKE) {
+      return invalid(
+        'unexpected-record',
+        `record at offset ${pos}: content type ${data[pos]} is not handshake (22)`,
+      );
+    }
+    if (data[pos + 1] !== 3) {
+      return invalid('unexpected-record', `record at offset ${pos}: version major ${data[pos + 1]} is not 3`);
+    }
+    const rlen = ((data[pos + 3] as number) << 8) | (data[pos + 4] as number);
+    if (rlen === 0) return invalid('empty-record', `record at offset ${pos}: zero-length handshake fragment`);
+    if (rlen > MAX_RECORD) {
+      return invalid('record-too-long', `record at offset ${pos}: length ${rlen} exceeds 16384`);
+    }
+    records++;
+    const fragStart = pos + 5;
+    const fragEnd = fragStart + rlen;
+    if (records === 1) firstFragment = fragStart;
+    const avail = Math.min(fragEnd, len);
+    let p = fragStart;
+    while (headerGot < 4 && p < avail) {
+      const b = data[p++] as number;
+      if (headerGot === 0) {
+        if (b !== HS_CLIENT_HELLO) {
+          return invalid('not-client-hello', `handshake message type ${b} is not client_hello (1)`);
+        }
+      } else {
+        bodyLen = bodyLen * 256 + b;
+      }
+      headerGot++;
+      if (headerGot === 4) {
+        total = bodyLen + 4;
+        if (total > maxBytes) {
+          return invalid('too-large', `ClientHello length ${total} exceeds maxBytes ${maxBytes}`);
+        }
+      }
+    }
+    if (fragEnd > len) {
+      // Another record (header plus at least one byte) is certain only when the length is known.
+      const more = total >= 0 && collected + rlen < total ? 6 : 0;
+      return incomplete(fragEnd - len + more);
+    }
+    collected += rlen;
+    if (total >= 0 && collected >= total) {
+      pos = fragEnd;
+      break;
+    }
+    pos = fragEnd;
+  }
+
+  const recordVersion = ((data[1] as number) << 8) | (data[2] as number);
+  if (records === 1) {
+    return parseBody(data, firstFragment + 4, firstFragment + total, recordVersion, records, total, pos);
+  }
+  // Reassemble the fragments into one contiguous message; the records were validated above.
+  const message = new Uint8Array(total);
+  let filled = 0;
+  let q = 0;
+  while (filled < total) {
+    const rlen = ((data[q + 3] as number) << 8) | (data[q + 4] as number);
+    const take = Math.min(rlen, total - filled);
+    message.set(data.subarray(q + 5, q + 5 + take), filled);
+    filled += take;
+    q += 5 + rlen;
+  }
+  return parseBody(message, 4, total, recordVersion, records, total, pos);
+}
+
+/** Marks extension types seen in the current parse; cleared before returning. */
+const seen = new Uint8Array(8192);
+
+function u16(b: Uint8Array, i: number): number {
+  return ((b[i] as number) << 8) | (b[i + 1] as number);
+}
+
+function parseBody(
+  b: Uint8Array,
+  start: number,
+  end: number,
+  recordVersion: number,
+  records: number,
+  handshakeLength: number,
+  consumed: number,
+): ClientHelloResult {
+  let p = start;
+  // legacy_version(2) random(32) session_id length(1)
+  if (end - p < 35)
+    return invalid('malformed-hello', 'ClientHello body shorter than version, random and session id');
+  const legacyVersion = u16(b, p);
+  p += 34;
+  const sidLen = b[p++] as number;
+  if (sidLen > 32) return invalid('malformed-hello', `session id length ${sidLen} exceeds 32`);
+  p += sidLen;
+  if (p + 2 > end) return invalid('malformed-hello', 'cipher_suites length overruns the ClientHello');
+  const csLen = u16(b, p);
+  p += 2;
+  if (csLen < 2 || (csLen & 1) !== 0 || p + csLen > end) {
+    return invalid(
+      'malformed-hello',
+      `cipher_suites length ${csLen} is odd, zero or overruns the ClientHello`,
+    );
+  }
+  let hasGrease = false;
+  const cipherSuites: number[] = new Array(csLen >> 1);
+  for (let i = 0; i < csLen >> 1; i++) {
+    const v = u16(b, p + 2 * i);
+    if ((v & 0x0f0f) === 0x0a0a && v >> 8 === (v & 0xff)) hasGrease = true;
+    cipherSuites[i] = v;
+  }
+  p += csLen;
+  if (p + 1 > end) return invalid('malformed-hello', 'compression_methods length overruns the ClientHello');
+  const cmLen = b[p++] as number;
+  if (cmLen < 1 || p + cmLen > end) {
+    return invalid(
+      'malformed-hello',
+      `compression_methods length ${cmLen} is zero or overruns the ClientHello`,
+    );
+  }
+  p += cmLen;
+
+  const extensionTypes: number[] = [];
+  const alpnProtocols: string[] = [];
+  let supportedVersions: number[] = [];
+  let serverName: string | undefined;
+  let hasEncryptedClientHello = false;
+  if (p < end) {
+    if (p + 2 > end) return invalid('malformed-extensions', 'extensions length overruns the ClientHello');
+    const extLen = u16(b, p);
+    p += 2;
+    if (p + extLen !== end) {
+      return invalid(
+        'malformed-extensions',
+        `extensions length ${extLen} does not match the ${end - p} bytes left in the ClientHello`,
+      );
+    }
+    let problem: ClientHelloInvalid | undefined;
+    while (p < end) {
+      if (p + 4 > end) {
+        problem = invalid('malformed-extensions', 'extension header overruns the extensions block');
+        break;
+      }
+      const type = u16(b, p);
+      const elen = u16(b, p + 2);
+      p += 4;
+      if (p + elen > end) {
+        problem = invalid(
+          'malformed-extensions',
+          `extension ${type} length ${elen} overruns the extensions block`,
+        );
+        break;
+      }
+      const bit = 1 << (type & 7);
+      const slot = type >> 3;
+      if (((seen[slot] as number) & bit) !== 0) {
+        problem = invalid('duplicate-extension', `extension ${type} appears twice`);
+        break;
+      }
+      seen[slot] = (seen[slot] as number) | bit;
+      extensionTypes.push(type);
+      if ((type & 0x0f0f) === 0x0a0a && type >> 8 === (type & 0xff)) hasGrease = true;
+      if (type === 0) {
+        const r = parseServerName(b, p, p + elen);
+        if (typeof r !== 'string') {
+          problem = r;
+          break;
+        }
+        if (r.length > 0) serverName = r;
+      } else if (type === 16) {
+        const r = parseAlpn(b, p, p + elen, alpnProtocols);
+        if (r !== undefined) {
+          problem = r;
+          break;
+        }
+      } else if (type === 43) {
+        const n = elen > 0 ? (b[p] as number) : 0;
+        if (elen < 3 || n + 1 !== elen || (n & 1) !== 0) {
+          problem = invalid(
+            'malformed-supported-versions',
+            `supported_versions list length ${n} is odd, zero or does not match extension length ${elen}`,
+          );
+          break;
+        }
+        supportedVersions = new Array(n >> 1);
+        for (let i = 0; i < n >> 1; i++) {
+          const v = u16(b, p + 1 + 2 * i);
+          if ((v & 0x0f0f) === 0x0a0a && v >> 8 === (v & 0xff)) hasGrease = true;
+          supportedVersions[i] = v;
+        }
+      } else if (type === ECH_EXTENSION_TYPE) {
+        hasEncryptedClientHello = true;
+      }
+      p += elen;
+    }
+    for (let i = 0; i < extensionTypes.length; i++) seen[(extensionTypes[i] as number) >> 3] = 0;
+    if (problem !== undefined) return problem;
+  }
+
+  const hello: ClientHello =
+    serverName === undefined
+      ? {
+          alpnProtocols,
+          legacyVersion,
+          supportedVersions,
+          cipherSuites,
+          extensionTypes,
+          hasEncryptedClientHello,
+          hasGrease,
+          recordVersion,
+          records,
+          handshakeLength,
+        }
+      : {
+          serverName,
+          alpnProtocols,
+          legacyVersion,
+          supportedVersions,
+          cipherSuites,
+          extensionTypes,
+          hasEncryptedClientHello,
+          hasGrease,
+          recordVersion,
+          records,
+          handshakeLength,
+        };
+  return { status: 'complete', hello, consumed };
+}
+
+/** Returns the host name ('' when the list holds no host_name entry) or why it is malformed. */
+function parseServerName(b: Uint8Array, p: number, end: number): string | ClientHelloInvalid {
+  if (end - p < 2)
+    return invalid('malformed-server-name', 'server_name extension shorter than its list length');
+  const listLen = u16(b, p);
+  p += 2;
+  if (p + listLen !== end || listLen < 3) {
+    return invalid(
+      'malformed-server-name',
+      `server_name list length ${listLen} does not match extension length ${end - p + 2}`,
+    );
+  }
+  let name = '';
+  while (p < end) {
+    if (p + 3 > end) return invalid('malformed-server-name', 'server_name entry header overruns its list');
+    const nameType = b[p] as number;
+    const nameLen = u16(b, p + 1);
+    p += 3;
+    if (p + nameLen > end)
+      return invalid('malformed-server-name', `server_name entry length ${nameLen} overruns its list`);
+    if (nameType === 0) {
+      if (name.length > 0)
+        return invalid('malformed-server-name', 'server_name list holds two host_name entries');
+      if (nameLen === 0) return invalid('malformed-server-name', 'server_name host_name is empty');
+      for (let i = p; i < p + nameLen; i++) {
+        const c = b[i] as number;
+        // RFC 6066 host names are ASCII; control bytes and NUL would let a name compare
+        // differently in different components, so they make the hello invalid.
+        if (c <= 0x20 || c >= 0x7f) {
+          return invalid(
+            'malformed-server-name',
+            `server_name host_name byte 0x${c.toString(16)} is not printable ASCII`,
+          );
+        }
+        name += String.fromCharCode(c);
+      }
+    }
+    p += nameLen;
+  }
+  return name;
+}
+
+function parseAlpn(b: Uint8Array, p: number, end: number, out: string[]): ClientHelloInvalid | undefined {
+  if (end - p < 2) return invalid('malformed-alpn', 'ALPN extension shorter than its list length');
+  const listLen = u16(b, p);
+  p += 2;
+  if (p + listLen !== end || listLen < 2) {
+    return invalid(
+      'malformed-alpn',
+      `ALPN list length ${listLen} does not match extension length ${end - p + 2}`,
+    );
+  }
+  while (p < end) {
+    const n = b[p++] as number;
+    if (n === 0) return invalid('malformed-alpn', 'ALPN protocol name is empty');
+    if (p + n > end) return invalid('malformed-alpn', `ALPN protocol name length ${n} overruns its list`);
+    let s = '';
+    for (let i = p; i < p + n; i++) s += String.fromCharCode(b[i] as number);
+    out.push(s);
+    p += n;
+  }
+  return undefined;
+}
