@@ -187,11 +187,13 @@ function incomplete(needed: number): ClientHelloIncomplete {
 export function parseClientHello(data: Uint8Array, options?: ParseClientHelloOptions): ClientHelloResult {
   const maxBytes = options === undefined ? DEFAULT_MAX_BYTES : resolveMaxBytes(options, 'parseClientHello');
   const len = data.length;
-  if (len === 0) return incomplete(5);
+  // `needed` counts bytes until the next byte that could change the answer: the first byte can
+  // already say not-tls, so an empty or one-byte input needs just one more.
+  if (len === 0) return incomplete(1);
   // A TLS stream opens with a handshake record of major version 3; anything else (HTTP, an
   // SSLv2-style hello whose first byte has the high bit set) is another protocol.
   if (data[0] !== TYPE_HANDSHAKE) return NOT_TLS;
-  if (len === 1) return incomplete(4);
+  if (len === 1) return incomplete(1);
   if (data[1] !== 3) return NOT_TLS;
 
   let pos = 0;
@@ -216,7 +218,9 @@ export function parseClientHello(data: Uint8Array, options?: ParseClientHelloOpt
           `record at offset ${pos}: version major ${data[pos + 1]} is not 3`,
         );
       }
-      return incomplete(pos + 5 - len + (total < 0 ? Math.max(1, 4 - headerGot) : total - collected));
+      // The first header's length bytes decide empty-record and record-too-long; a later
+      // record's first byte (its content type) can already make the hello invalid.
+      return incomplete(records === 0 ? pos + 5 - len : 1);
     }
     if (data[pos] !== TYPE_HANDSHAKE) {
       return invalid(
@@ -256,9 +260,11 @@ export function parseClientHello(data: Uint8Array, options?: ParseClientHelloOpt
       }
     }
     if (fragEnd > len) {
-      // Another record (header plus at least one byte) is certain only when the length is known.
-      const more = total >= 0 && collected + rlen < total ? 6 : 0;
-      return incomplete(fragEnd - len + more);
+      if (headerGot === 0) return incomplete(1); // the handshake type byte decides not-client-hello
+      // The fourth header byte decides too-large; it may sit in this record or the next.
+      if (headerGot < 4) return incomplete(Math.min(4 - headerGot, fragEnd - len + 1));
+      // When the hello goes on past this record, the next record's type byte can decide.
+      return incomplete(fragEnd - len + (collected + rlen < total ? 1 : 0));
     }
     collected += rlen;
     if (total >= 0 && collected >= total) {
