@@ -69,7 +69,11 @@ export interface RoutePolicies {
   readonly cookieSameSite?: 'Lax' | 'Strict' | 'None';
   /** `Strict-Transport-Security` value, as given (edge and reencrypt only). */
   readonly hstsHeader?: string;
-  readonly rateLimit?: { readonly concurrentTcp?: number; readonly rateTcp?: number; readonly rateHttp?: number };
+  readonly rateLimit?: {
+    readonly concurrentTcp?: number;
+    readonly rateTcp?: number;
+    readonly rateHttp?: number;
+  };
   readonly podConcurrentConnections?: number;
   readonly rewriteTarget?: string;
   readonly forwardedHeaders?: ForwardedHeadersPolicy;

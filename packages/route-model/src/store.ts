@@ -1,0 +1,672 @@
+/**
+ * The route store: folds RouterEvents into state and derives the RoutingTable and the admission
+ * statuses, recomputing only what a change touches.
+ */
+import { enableMapSet, produce, freeze } from 'immer';
+import { match } from 'ts-pattern';
+import { parseRoutePolicies } from './annotations.ts';
+import {
+  type AdmissionCandidate,
+  type AdmissionDecision,
+  type NamespaceOwnership,
+  admitGroup,
+  checkAdmissionFunction,
+  rewriteRouteHost,
+} from './admission.ts';
+import { diffRoutingTables } from './diff.ts';
+import { SERVICE_NAME_LABEL, filterServersByPort, resolveServiceEndpoints } from './endpoints.ts';
+import { RouteModelError } from './errors.ts';
+import { aggregate } from './internal/field-errors.ts';
+import { deepEqual, domainForHost, timestampMillis, timestampText } from './internal/util.ts';
+import { backendName, routeKey, routingKeyName } from './naming.ts';
+import type {
+  InsecurePolicy,
+  RouteAdmissionStatus,
+  RouteDiagnostic,
+  RouteEntry,
+  RoutePolicies,
+  RouteTermination,
+  RouteTls,
+  RoutingTable,
+  RoutingTableDiff,
+  ServerEntry,
+  ServiceUnitEntry,
+} from './routing-table.ts';
+import type { EndpointSlice, Namespace, Route, RouterEvent, RouterObject, Secret, Service } from './types.ts';
+import { validateRoute } from './validation.ts';
+import { calculateServiceWeights, serviceUnitWeight } from './weights.ts';
+
+enableMapSet();
+
+/** Options of {@link createRouteStore}, named after OpenShift's settings. */
+export interface RouteStoreOptions {
+  /**
+   * Host ownership across namespaces (IngressController `namespaceOwnership`): `Strict` is
+   * OpenShift's default SameNamespace policy (the namespace of the oldest route owns a host);
+   * `InterNamespaceAllowed` is OldestFirst (`ROUTER_DISABLE_NAMESPACE_OWNERSHIP_CHECK=true`).
+   * @default 'Strict'
+   */
+  readonly namespaceOwnership?: NamespaceOwnership;
+  /**
+   * Admit `wildcardPolicy: Subdomain` routes and track wildcard ownership (`ROUTER_ALLOW_WILDCARD_ROUTES`).
+   * @default false
+   */
+  readonly allowWildcardRoutes?: boolean;
+  /**
+   * `ROUTER_DOMAIN`: routes with `spec.subdomain` and no host get `<subdomain>.<routerDomain>`.
+   * @default undefined
+   */
+  readonly routerDomain?: string;
+  /**
+   * `ROUTER_SUBDOMAIN`: hostname template (`${name}-${namespace}.apps.example.com`) for routes
+   * without a host (or all routes with `overrideHostname`).
+   * @default undefined
+   */
+  readonly hostnameTemplate?: string;
+  /**
+   * `ROUTER_OVERRIDE_HOSTNAME`: apply `hostnameTemplate` to every route.
+   * @default false
+   */
+  readonly overrideHostname?: boolean;
+  /**
+   * `ROUTER_OVERRIDE_DOMAINS`: apply `hostnameTemplate` to hosts in these domains.
+   * @default []
+   */
+  readonly overrideDomains?: readonly string[];
+  /**
+   * `ROUTER_ALLOWED_DOMAINS`: when non-empty, only hosts in these domains are admitted.
+   * @default []
+   */
+  readonly allowedDomains?: readonly string[];
+  /**
+   * `ROUTER_DENIED_DOMAINS`: hosts in these domains are rejected (wins over the allow list).
+   * @default []
+   */
+  readonly deniedDomains?: readonly string[];
+  /**
+   * Keep loopback endpoint addresses, which OpenShift drops (for local demos on 127.0.0.1).
+   * @default false
+   */
+  readonly allowLoopbackEndpoints?: boolean;
+  /**
+   * Keep UDP endpoint ports (`--include-udp-endpoints`).
+   * @default false
+   */
+  readonly includeUdpEndpoints?: boolean;
+  /**
+   * `EXTENDED_VALIDATION`: validate certificate contents.
+   * @default true
+   */
+  readonly extendedValidation?: boolean;
+  /**
+   * `DEFAULT_DESTINATION_CA_PATH`: when set, reencrypt routes without a destination CA verify the
+   * service host name against it (`verifyServiceHostname`). Only its presence matters here.
+   * @default undefined
+   */
+  readonly defaultDestinationCAPath?: string;
+}
+
+/** What one `apply` call changed. */
+export interface RouteStoreChange {
+  /** The table before the call. */
+  readonly previous: RoutingTable;
+  /** The table after the call (same object if nothing changed). */
+  readonly table: RoutingTable;
+  /** Routes added, removed, changed, or changed only in servers. */
+  readonly diff: RoutingTableDiff;
+  /** Keys (`ns:name`) whose status was added, changed or removed, sorted. */
+  readonly statusesChanged: readonly string[];
+}
+
+/** The store returned by {@link createRouteStore}. */
+export interface RouteStore {
+  /** Folds events into the state and recomputes what they touch. */
+  apply(events: Iterable<RouterEvent>): RouteStoreChange;
+  /** The current table: admitted routes only, keys ascending. */
+  readonly table: RoutingTable;
+  /** Admission status of every known route, keyed `ns:name`. */
+  readonly statuses: ReadonlyMap<string, RouteAdmissionStatus>;
+  /** True once a `synced` event was applied: before that, statuses may be incomplete. */
+  readonly synced: boolean;
+  /** The stored Route object for a key, as last upserted. */
+  getRoute(key: string): Route | undefined;
+  /** Number of stored objects by kind. */
+  readonly counts: { readonly routes: number; readonly services: number; readonly endpointSlices: number };
+}
+
+/** Per-route facts that do not depend on other objects. */
+interface Prepared {
+  readonly route: Route;
+  readonly candidate: AdmissionCandidate;
+  readonly groupKey: string;
+  readonly termination: RouteTermination;
+  readonly insecurePolicy: InsecurePolicy;
+  readonly tls: RouteTls | undefined;
+  readonly policies: RoutePolicies;
+  readonly diagnostics: readonly RouteDiagnostic[];
+  readonly units: readonly { key: string; namespace: string; name: string; weight: number }[];
+  readonly preferPort: string;
+  readonly wildcardPolicy: string;
+}
+
+const EMPTY_TABLE: RoutingTable = freeze({ routes: new Map<string, RouteEntry>() }, true);
+
+function kindOf(o: RouterObject): 'Route' | 'Service' | 'EndpointSlice' | 'Namespace' | 'Secret' | undefined {
+  const k = (o as { kind?: string }).kind;
+  if (k === 'Route' || k === 'Service' || k === 'EndpointSlice' || k === 'Namespace' || k === 'Secret')
+    return k;
+  if (k !== undefined) return undefined;
+  // Objects from list calls come without kind: recognise them by shape.
+  const any = o as unknown as Record<string, unknown>;
+  if (any.addressType !== undefined) return 'EndpointSlice';
+  const spec = any.spec as Record<string, unknown> | undefined;
+  if (spec && spec.to !== undefined) return 'Route';
+  if (any.data !== undefined || any.stringData !== undefined || any.type !== undefined) return 'Secret';
+  if (spec && (spec.ports !== undefined || spec.clusterIP !== undefined || spec.selector !== undefined))
+    return 'Service';
+  return undefined;
+}
+
+function objKey(o: RouterObject): string {
+  const m = o.metadata;
+  if (!m || typeof m.name !== 'string' || m.name === '') {
+    throw new RouteModelError(
+      'ERR_ROUTE_MODEL_INVALID_OBJECT',
+      `${o.kind ?? 'object'} without metadata.name`,
+    );
+  }
+  return `${m.namespace ?? ''}/${m.name}`;
+}
+
+function validateOptions(o: RouteStoreOptions): void {
+  if (
+    o.namespaceOwnership !== undefined &&
+    o.namespaceOwnership !== 'Strict' &&
+    o.namespaceOwnership !== 'InterNamespaceAllowed'
+  ) {
+    throw new RouteModelError(
+      'ERR_ROUTE_MODEL_INVALID_OPTIONS',
+      `options.namespaceOwnership: expected 'Strict' or 'InterNamespaceAllowed', got ${JSON.stringify(o.namespaceOwnership)}`,
+    );
+  }
+  for (const f of ['allowedDomains', 'deniedDomains', 'overrideDomains'] as const) {
+    const v = o[f];
+    if (v !== undefined && (!Array.isArray(v) || v.some((d) => typeof d !== 'string'))) {
+      throw new RouteModelError(
+        'ERR_ROUTE_MODEL_INVALID_OPTIONS',
+        `options.${f}: expected an array of domain names`,
+      );
+    }
+  }
+  if (o.overrideHostname === true && !o.hostnameTemplate) {
+    throw new RouteModelError(
+      'ERR_ROUTE_MODEL_INVALID_OPTIONS',
+      'options.overrideHostname requires options.hostnameTemplate (OpenShift: --override-hostname without a template is an error)',
+    );
+  }
+}
+
+function cleanList(v: readonly string[] | undefined): Set<string> {
+  return new Set((v ?? []).map((d) => d.trim()).filter((d) => d !== ''));
+}
+
+/**
+ * Creates a route store. Feed it `RouterEvent`s with `apply`; read `table` and `statuses`.
+ *
+ * A change to one route recomputes that route and the routes sharing its host (its domain when
+ * wildcard routes are allowed); a change to one EndpointSlice or Service recomputes the servers of
+ * that service and the entries of routes that use it. Unchanged entries keep object identity.
+ *
+ * @param options - OpenShift admission settings under readable names
+ * @returns the store
+ * @throws RouteModelError `ERR_ROUTE_MODEL_INVALID_OPTIONS` for invalid options
+ * @example
+ * const store = createRouteStore({ allowLoopbackEndpoints: true });
+ * store.apply(parseManifests(yamlText).objects.map((object) => ({ type: 'upsert', object })));
+ * store.apply([{ type: 'synced' }]);
+ * for (const [key, entry] of store.table.routes) console.log(key, entry.host, entry.backendName);
+ */
+export function createRouteStore(options: RouteStoreOptions = {}): RouteStore {
+  validateOptions(options);
+  const namespaceOwnership = options.namespaceOwnership ?? 'Strict';
+  const allowWildcardRoutes = options.allowWildcardRoutes === true;
+  const extendedValidation = options.extendedValidation !== false;
+  const allowedDomains = cleanList(options.allowedDomains);
+  const deniedDomains = cleanList(options.deniedDomains);
+  const endpointOptions = {
+    allowLoopbackEndpoints: options.allowLoopbackEndpoints === true,
+    includeUdpEndpoints: options.includeUdpEndpoints === true,
+  };
+
+  // Raw objects.
+  const routes = new Map<string, Route>(); // ns:name
+  const services = new Map<string, Service>(); // ns/name
+  const slices = new Map<string, EndpointSlice>(); // ns/name of the slice
+  const sliceService = new Map<string, string>(); // slice key -> ns/svc
+  const slicesByService = new Map<string, Set<string>>();
+  const namespaces = new Map<string, Namespace>();
+  const secrets = new Map<string, Secret>();
+
+  // Derived state.
+  const prepared = new Map<string, Prepared>();
+  const groups = new Map<string, Set<string>>();
+  const decisions = new Map<string, AdmissionDecision>();
+  const serverCache = new Map<string, readonly ServerEntry[]>(); // ns/svc -> all servers
+  const routesByService = new Map<string, Set<string>>();
+
+  let table: RoutingTable = EMPTY_TABLE;
+  let statuses: ReadonlyMap<string, RouteAdmissionStatus> = freeze(
+    new Map<string, RouteAdmissionStatus>(),
+    true,
+  );
+  let synced = false;
+
+  function prepare(key: string, route: Route): Prepared {
+    const namespace = route.metadata.namespace ?? '';
+    const name = route.metadata.name ?? '';
+    const host = rewriteRouteHost(route, options);
+    const wildcardPolicy = route.spec?.wildcardPolicy || 'None';
+    const validation = validateRoute(route, { extendedValidation, host });
+    const api = validation.issues.filter((i) => i.stage === 'api');
+    const hostIssues = validation.issues.filter((i) => i.stage === 'host');
+    const tlsIssues = validation.issues.filter((i) => i.stage === 'tls');
+    const tlsSpec = route.spec?.tls ?? undefined;
+    const termination: RouteTermination = match(tlsSpec?.termination)
+      .with('edge', () => 'edge' as const)
+      .with('reencrypt', () => 'reencrypt' as const)
+      .with('passthrough', () => 'passthrough' as const)
+      .otherwise(() => 'none' as const);
+    const insecurePolicy: InsecurePolicy = match(termination)
+      .with('none', () => 'None' as const)
+      .with('edge', 'reencrypt', 'passthrough', () =>
+        match(tlsSpec?.insecureEdgeTerminationPolicy)
+          .with('Allow', () => 'Allow' as const)
+          .with('Redirect', () => 'Redirect' as const)
+          .otherwise(() => 'None' as const),
+      )
+      .exhaustive();
+    const wildcard = allowWildcardRoutes && wildcardPolicy === 'Subdomain';
+    const candidate: { -readonly [K in keyof AdmissionCandidate]: AdmissionCandidate[K] } = {
+      key,
+      namespace,
+      name,
+      uid: route.metadata.uid ?? '',
+      created: timestampMillis(route.metadata.creationTimestamp),
+      host,
+      path: typeof route.spec?.path === 'string' ? route.spec.path : '',
+      wildcard,
+      hasTls: tlsSpec !== undefined && tlsSpec !== null,
+      passthrough: termination === 'passthrough',
+    };
+    if (api.length > 0) candidate.apiError = aggregate(api);
+    const admissionError = checkAdmissionFunction(host, wildcardPolicy, {
+      allowedDomains,
+      deniedDomains,
+      allowWildcardRoutes,
+    });
+    if (admissionError !== undefined) candidate.admissionError = admissionError;
+    if (hostIssues.length > 0)
+      candidate.hostError = `host name validation errors: ${hostIssues.map((i) => i.message).join(', ')}`;
+    if (tlsIssues.length > 0) candidate.tlsError = aggregate(tlsIssues);
+    const { policies, diagnostics } = parseRoutePolicies(
+      route.metadata.annotations,
+      termination,
+      route.spec ?? {},
+    );
+    const unitMap = new Map<string, { key: string; namespace: string; name: string; weight: number }>();
+    const targets = [
+      route.spec?.to,
+      ...(Array.isArray(route.spec?.alternateBackends) ? route.spec.alternateBackends : []),
+    ];
+    for (const t of targets) {
+      if (!t || typeof t.name !== 'string' || t.name === '') continue;
+      const k = `${namespace}/${t.name}`;
+      unitMap.set(k, { key: k, namespace, name: t.name, weight: serviceUnitWeight(t.weight) });
+    }
+    const units = [...unitMap.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const tp = route.spec?.port?.targetPort;
+    const groupKey =
+      host === '' ? `route:${key}` : allowWildcardRoutes ? `domain:${domainForHost(host)}` : `host:${host}`;
+    return {
+      route,
+      candidate,
+      groupKey,
+      termination,
+      insecurePolicy,
+      tls: termination === 'edge' || termination === 'reencrypt' ? (validation.tls ?? {}) : undefined,
+      policies,
+      diagnostics,
+      units,
+      preferPort: tp === undefined || tp === null ? '' : String(tp),
+      wildcardPolicy,
+    };
+  }
+
+  function buildServiceUnits(p: Prepared, previous: RouteEntry | undefined): readonly ServiceUnitEntry[] {
+    const filtered = p.units.map((u) => filterServersByPort(serverCache.get(u.key) ?? [], p.preferPort));
+    const weights = calculateServiceWeights(
+      p.units.map((u, i) => ({ key: u.key, weight: u.weight, endpoints: filtered[i]!.length })),
+    );
+    const units = p.units.map((u, i): ServiceUnitEntry => {
+      const servers = filtered[i]!;
+      const entry: { -readonly [K in keyof ServiceUnitEntry]: ServiceUnitEntry[K] } = {
+        key: u.key,
+        namespace: u.namespace,
+        name: u.name,
+        weight: u.weight,
+        servers,
+      };
+      const w = weights.get(u.key);
+      if (w !== undefined) entry.serverWeight = w;
+      const old = previous?.serviceUnits[i];
+      return old && deepEqual(old, entry) ? old : entry;
+    });
+    const old = previous?.serviceUnits;
+    if (old && old.length === units.length && units.every((u, i) => u === old[i])) return old;
+    return units;
+  }
+
+  function buildEntry(key: string, p: Prepared, previous: RouteEntry | undefined): RouteEntry {
+    const c = p.candidate;
+    const serviceUnits = buildServiceUnits(p, previous);
+    let activeServiceUnits = 0;
+    let activeEndpoints = 0;
+    for (const u of serviceUnits) {
+      if (u.weight > 0) {
+        activeServiceUnits += 1;
+        activeEndpoints += u.servers.length;
+      }
+    }
+    const entry: { -readonly [K in keyof RouteEntry]: RouteEntry[K] } = {
+      key,
+      namespace: c.namespace,
+      name: c.name,
+      uid: c.uid,
+      creationTimestamp: timestampText(p.route.metadata.creationTimestamp),
+      host: c.host,
+      path: c.path,
+      wildcard: c.wildcard,
+      termination: p.termination,
+      insecurePolicy: p.insecurePolicy,
+      backendName: backendName(p.termination, c.namespace, c.name),
+      routingKeyName: routingKeyName(c.namespace, c.name),
+      preferPort: p.preferPort,
+      serviceUnits,
+      activeServiceUnits,
+      activeEndpoints,
+      verifyServiceHostname:
+        p.termination === 'reencrypt' &&
+        !p.tls?.destinationCACertificate &&
+        options.defaultDestinationCAPath !== undefined,
+      policies: p.policies,
+      annotations: p.route.metadata.annotations ?? {},
+    };
+    if (p.tls !== undefined) entry.tls = p.tls;
+    if (previous && deepEqual(previous, entry)) return previous;
+    return entry;
+  }
+
+  function buildStatus(key: string, p: Prepared, d: AdmissionDecision): RouteAdmissionStatus {
+    return {
+      key,
+      admitted: d.admitted,
+      host: p.candidate.host,
+      wildcardPolicy: p.wildcardPolicy,
+      condition: d.admitted
+        ? { type: 'Admitted', status: 'True' }
+        : { type: 'Admitted', status: 'False', reason: d.reason, message: d.message },
+      diagnostics: p.diagnostics,
+    };
+  }
+
+  function addToIndex(index: Map<string, Set<string>>, k: string, v: string): void {
+    let s = index.get(k);
+    if (!s) index.set(k, (s = new Set()));
+    s.add(v);
+  }
+  function removeFromIndex(index: Map<string, Set<string>>, k: string, v: string): void {
+    const s = index.get(k);
+    if (!s) return;
+    s.delete(v);
+    if (s.size === 0) index.delete(k);
+  }
+
+  function apply(events: Iterable<RouterEvent>): RouteStoreChange {
+    const dirtyGroups = new Set<string>();
+    const dirtyRoutes = new Set<string>(); // entry must be rebuilt
+    const dirtyServices = new Set<string>();
+
+    const upsertRoute = (route: Route): void => {
+      const key = routeKey(route.metadata.namespace ?? '', route.metadata.name ?? '');
+      const old = prepared.get(key);
+      if (old) {
+        dirtyGroups.add(old.groupKey);
+        removeFromIndex(groups, old.groupKey, key);
+        for (const u of old.units) removeFromIndex(routesByService, u.key, key);
+      }
+      routes.set(key, route);
+      const p = prepare(key, route);
+      prepared.set(key, p);
+      addToIndex(groups, p.groupKey, key);
+      for (const u of p.units) addToIndex(routesByService, u.key, key);
+      dirtyGroups.add(p.groupKey);
+      dirtyRoutes.add(key);
+    };
+    const deleteRoute = (route: Route): void => {
+      const key = routeKey(route.metadata.namespace ?? '', route.metadata.name ?? '');
+      const old = prepared.get(key);
+      routes.delete(key);
+      if (!old) return;
+      prepared.delete(key);
+      removeFromIndex(groups, old.groupKey, key);
+      for (const u of old.units) removeFromIndex(routesByService, u.key, key);
+      dirtyGroups.add(old.groupKey);
+      dirtyRoutes.add(key);
+    };
+    const upsertSlice = (slice: EndpointSlice, deleted: boolean): void => {
+      const key = objKey(slice);
+      const oldSvc = sliceService.get(key);
+      if (oldSvc !== undefined) {
+        removeFromIndex(slicesByService, oldSvc, key);
+        sliceService.delete(key);
+        dirtyServices.add(oldSvc);
+      }
+      if (deleted) {
+        slices.delete(key);
+        return;
+      }
+      slices.set(key, slice);
+      const svcName = slice.metadata.labels?.[SERVICE_NAME_LABEL];
+      // Slices without the service-name label are ignored, as upstream.
+      if (!svcName) return;
+      const svcKey = `${slice.metadata.namespace ?? ''}/${svcName}`;
+      sliceService.set(key, svcKey);
+      addToIndex(slicesByService, svcKey, key);
+      dirtyServices.add(svcKey);
+    };
+
+    for (const ev of events) {
+      if (!ev || typeof ev !== 'object' || typeof ev.type !== 'string') {
+        throw new RouteModelError(
+          'ERR_ROUTE_MODEL_INVALID_EVENT',
+          `expected a RouterEvent, got ${JSON.stringify(ev)}`,
+        );
+      }
+      if (ev.type === 'synced') {
+        synced = true;
+        continue;
+      }
+      if (ev.type !== 'upsert' && ev.type !== 'delete') {
+        throw new RouteModelError(
+          'ERR_ROUTE_MODEL_INVALID_EVENT',
+          `unknown event type ${JSON.stringify((ev as { type: string }).type)}`,
+        );
+      }
+      const o = ev.object;
+      if (!o || typeof o !== 'object' || !o.metadata) {
+        throw new RouteModelError(
+          'ERR_ROUTE_MODEL_INVALID_EVENT',
+          `${ev.type} event without an object with metadata`,
+        );
+      }
+      const deleted = ev.type === 'delete';
+      const key = objKey(o);
+      match(kindOf(o))
+        .with('Route', () => (deleted ? deleteRoute(o as Route) : upsertRoute(o as Route)))
+        .with('EndpointSlice', () => upsertSlice(o as EndpointSlice, deleted))
+        .with('Service', () => {
+          if (deleted) services.delete(key);
+          else services.set(key, o as Service);
+          dirtyServices.add(key);
+        })
+        .with('Namespace', () => {
+          const k = o.metadata.name ?? '';
+          if (deleted) namespaces.delete(k);
+          else namespaces.set(k, o as Namespace);
+        })
+        .with('Secret', () => {
+          if (deleted) secrets.delete(key);
+          else secrets.set(key, o as Secret);
+        })
+        .with(undefined, () => {
+          // Unknown kinds are not ours to judge: sources report them; the store ignores them.
+        })
+        .exhaustive();
+    }
+
+    // Servers of changed services.
+    for (const svcKey of dirtyServices) {
+      const sliceKeys = slicesByService.get(svcKey);
+      const list = sliceKeys ? [...sliceKeys].map((k) => slices.get(k)!) : [];
+      const svcName = svcKey.slice(svcKey.indexOf('/') + 1);
+      const servers = resolveServiceEndpoints(svcName, list, services.get(svcKey), endpointOptions);
+      const old = serverCache.get(svcKey);
+      if (old && deepEqual(old, servers)) continue;
+      if (servers.length === 0) serverCache.delete(svcKey);
+      else serverCache.set(svcKey, servers);
+      for (const r of routesByService.get(svcKey) ?? []) dirtyRoutes.add(r);
+    }
+
+    // Admission of changed groups.
+    const statusUpdates = new Map<string, RouteAdmissionStatus | undefined>();
+    for (const g of dirtyGroups) {
+      const members = groups.get(g);
+      if (!members) continue;
+      const result = admitGroup(
+        [...members].map((k) => prepared.get(k)!.candidate),
+        { namespaceOwnership, allowWildcardRoutes },
+      );
+      for (const [k, d] of result) {
+        const old = decisions.get(k);
+        if (!old || old.admitted !== d.admitted || !deepEqual(old, d)) {
+          decisions.set(k, d);
+          dirtyRoutes.add(k);
+        }
+      }
+    }
+
+    // Entries and statuses of changed routes.
+    const entryUpdates = new Map<string, RouteEntry | undefined>();
+    for (const k of dirtyRoutes) {
+      const p = prepared.get(k);
+      if (!p) {
+        decisions.delete(k);
+        if (statuses.has(k)) statusUpdates.set(k, undefined);
+        if (table.routes.has(k)) entryUpdates.set(k, undefined);
+        continue;
+      }
+      const d = decisions.get(k)!;
+      const oldStatus = statuses.get(k);
+      const status = buildStatus(k, p, d);
+      if (!oldStatus || !deepEqual(oldStatus, status)) statusUpdates.set(k, status);
+      const oldEntry = table.routes.get(k);
+      if (d.admitted) {
+        const entry = buildEntry(k, p, oldEntry);
+        if (entry !== oldEntry) entryUpdates.set(k, entry);
+      } else if (oldEntry) {
+        entryUpdates.set(k, undefined);
+      }
+    }
+
+    const previous = table;
+    if (entryUpdates.size > 0) {
+      const adds = [...entryUpdates].filter(([k, v]) => v !== undefined && !table.routes.has(k));
+      if (adds.length === 0) {
+        // Updates and removals keep the key order: let immer copy on write.
+        table = produce(table, (draft) => {
+          for (const [k, v] of entryUpdates) {
+            if (v === undefined) draft.routes.delete(k);
+            else draft.routes.set(k, v as never);
+          }
+        });
+      } else {
+        // New keys: rebuild the map in ascending key order (Go templates range over sorted keys).
+        const merged = new Map<string, RouteEntry>(table.routes);
+        for (const [k, v] of entryUpdates) {
+          if (v === undefined) merged.delete(k);
+          else merged.set(k, v);
+        }
+        const keys = [...merged.keys()].sort();
+        const sorted = new Map<string, RouteEntry>();
+        for (const k of keys) sorted.set(k, merged.get(k)!);
+        table = freeze({ routes: sorted }, true);
+      }
+    }
+    if (statusUpdates.size > 0) {
+      statuses = produce(statuses as Map<string, RouteAdmissionStatus>, (draft) => {
+        for (const [k, v] of statusUpdates) {
+          if (v === undefined) draft.delete(k);
+          else draft.set(k, v as never);
+        }
+      });
+    }
+    return {
+      previous,
+      table,
+      diff: diffRoutingTables(previous, table),
+      statusesChanged: [...statusUpdates.keys()].sort(),
+    };
+  }
+
+  return {
+    apply,
+    get table() {
+      return table;
+    },
+    get statuses() {
+      return statuses;
+    },
+    get synced() {
+      return synced;
+    },
+    getRoute(key: string): Route | undefined {
+      return routes.get(key);
+    },
+    get counts() {
+      return { routes: routes.size, services: services.size, endpointSlices: slices.size };
+    },
+  };
+}
+
+/**
+ * Builds a table and statuses from a set of objects in one go (a store fed every object, then
+ * `synced`).
+ *
+ * @param objects - Routes, Services, EndpointSlices, ... in any order
+ * @param options - store options
+ * @returns the routing table and the statuses
+ * @throws RouteModelError `ERR_ROUTE_MODEL_INVALID_OPTIONS` for invalid options
+ * @example
+ * const { table, statuses } = buildRoutingTable(parseManifests(text).objects, { allowLoopbackEndpoints: true });
+ */
+export function buildRoutingTable(
+  objects: Iterable<RouterObject>,
+  options: RouteStoreOptions = {},
+): { table: RoutingTable; statuses: ReadonlyMap<string, RouteAdmissionStatus> } {
+  const store = createRouteStore(options);
+  const events: RouterEvent[] = [];
+  for (const object of objects) events.push({ type: 'upsert', object });
+  events.push({ type: 'synced' });
+  store.apply(events);
+  return { table: store.table, statuses: store.statuses };
+}
