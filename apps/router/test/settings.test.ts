@@ -1,0 +1,222 @@
+import { describe, expect, it } from 'vitest';
+import { isRouterError } from '../src/errors.ts';
+import { formatHelp, loadSettings, type RouterSettings, SETTINGS } from '../src/settings.ts';
+
+function run(
+  argv: string[],
+  env: Record<string, string> = {},
+  files: Record<string, string> = {},
+): RouterSettings {
+  const result = loadSettings({
+    argv,
+    env,
+    readFile: (path) => {
+      const text = files[path];
+      if (text === undefined) throw new Error(`ENOENT: no such file ${path}`);
+      return text;
+    },
+  });
+  if (result.action !== 'run') throw new Error(`unexpected ${result.action}`);
+  return result.settings;
+}
+
+function failure(
+  argv: string[],
+  env: Record<string, string> = {},
+  files: Record<string, string> = {},
+): string {
+  try {
+    run(argv, env, files);
+  } catch (error) {
+    if (isRouterError(error)) return `${error.code}: ${error.message}`;
+    throw error;
+  }
+  throw new Error('expected a failure');
+}
+
+describe('loadSettings', () => {
+  it('applies the documented defaults', () => {
+    const s = run(['--routes', 'examples']);
+    expect(s).toMatchObject({
+      routes: 'examples',
+      engine: 'native',
+      httpPort: 8080,
+      httpsPort: 8443,
+      statsPort: 1936,
+      reloadInterval: 5000,
+      routerName: 'default',
+      loadBalanceAlgorithm: 'random',
+      tcpBalanceScheme: 'source',
+      connectTimeout: 5000,
+      tunnelTimeout: 3_600_000,
+      allowedDomains: [],
+      updateStatus: true,
+    });
+  });
+
+  it.each([
+    ['flag with a space', ['--routes', 'r', '--http-port', '9000'], {}, 9000],
+    ['flag with =', ['--routes', 'r', '--http-port=9001'], {}, 9001],
+    ['OpenShift env name', ['--routes', 'r'], { ROUTER_SERVICE_HTTP_PORT: '9002' }, 9002],
+    ['flag beats env', ['--routes', 'r', '--http-port', '9003'], { ROUTER_SERVICE_HTTP_PORT: '9002' }, 9003],
+    ['config file', ['--routes', 'r', '--config', 'c.yaml'], {}, 9004],
+    [
+      'env beats config file',
+      ['--routes', 'r', '--config', 'c.yaml'],
+      { ROUTER_SERVICE_HTTP_PORT: '9005' },
+      9005,
+    ],
+  ])('precedence: %s', (_name, argv, env, port) => {
+    expect(run(argv, env, { 'c.yaml': 'httpPort: 9004\n' }).httpPort).toBe(port);
+  });
+
+  it.each([
+    ['RELOAD_INTERVAL Go duration', { RELOAD_INTERVAL: '1m30s' }, 'reloadInterval', 90_000],
+    ['timeout HAProxy spec', { ROUTER_DEFAULT_CONNECT_TIMEOUT: '250ms' }, 'connectTimeout', 250],
+    ['timeout bare number is ms', { ROUTER_DEFAULT_SERVER_TIMEOUT: '1500' }, 'serverTimeout', 1500],
+    ['Go bool', { ROUTER_ALLOW_WILDCARD_ROUTES: 'T' }, 'allowWildcardRoutes', true],
+    [
+      'domain list',
+      { ROUTER_ALLOWED_DOMAINS: 'Apps.Example.com, test ' },
+      'allowedDomains',
+      ['apps.example.com', 'test'],
+    ],
+    [
+      'selector',
+      { ROUTE_LABELS: 'shard in (a,b),env!=dev,!legacy' },
+      'routeSelector',
+      'shard in (a,b),env!=dev,!legacy',
+    ],
+    ['balance', { ROUTER_LOAD_BALANCE_ALGORITHM: 'leastconn' }, 'loadBalanceAlgorithm', 'leastconn'],
+  ])('environment: %s', (_name, env, key, value) => {
+    const base = key === 'routeSelector' ? ['--in-cluster'] : ['--routes', 'r'];
+    expect(run(base, env)[key as keyof RouterSettings]).toEqual(value);
+  });
+
+  it.each([
+    ['--no-flag', ['--routes', 'r', '--no-update-status'], false],
+    ['bare boolean flag', ['--routes', 'r', '--update-status'], true],
+    ['boolean flag with value', ['--routes', 'r', '--update-status', 'false'], false],
+  ])('booleans: %s', (_name, argv, value) => {
+    expect(run(argv).updateStatus).toBe(value);
+  });
+
+  it.each([
+    [
+      'a port that is not a number',
+      ['--routes', 'r', '--http-port', 'eighty'],
+      {},
+      /--http-port: expected a port number/,
+    ],
+    ['a port out of range', ['--routes', 'r', '--https-port', '70000'], {}, /--https-port: expected a port/],
+    [
+      'an env port',
+      ['--routes', 'r'],
+      { STATS_PORT: '-1' },
+      /environment variable STATS_PORT \(--stats-port\)/,
+    ],
+    [
+      'an unknown engine',
+      ['--routes', 'r', '--engine', 'nginx'],
+      {},
+      /--engine: expected one of native, haproxy/,
+    ],
+    [
+      'a reload interval below 1 s',
+      ['--routes', 'r'],
+      { RELOAD_INTERVAL: '500ms' },
+      /RELOAD_INTERVAL \(--reload-interval\): expected a duration between 1s and 2m/,
+    ],
+    [
+      'a duration that is not one',
+      ['--routes', 'r', '--connect-timeout', '1.5.s'],
+      {},
+      /--connect-timeout: expected a duration/,
+    ],
+    [
+      'a bad boolean',
+      ['--routes', 'r'],
+      { ROUTER_USE_PROXY_PROTOCOL: 'maybe' },
+      /ROUTER_USE_PROXY_PROTOCOL.*expected true or false/,
+    ],
+    [
+      'a bad selector',
+      ['--in-cluster', '--route-selector', 'a=b,,=c'],
+      {},
+      /--route-selector: expected a label selector/,
+    ],
+    [
+      'a bad domain',
+      ['--routes', 'r'],
+      { ROUTER_DENIED_DOMAINS: 'ok.com,bad domain' },
+      /ROUTER_DENIED_DOMAINS.*bad entry "bad domain"/,
+    ],
+    [
+      'an IP canonical hostname',
+      ['--in-cluster', '--canonical-hostname', '10.0.0.1'],
+      {},
+      /--canonical-hostname.*not an IP/,
+    ],
+    [
+      'a bad listen address',
+      ['--routes', 'r', '--listen-address', 'localhost'],
+      {},
+      /--listen-address: expected an IP/,
+    ],
+    [
+      'two listeners on one port',
+      ['--routes', 'r', '--http-port', '9000', '--stats-port', '9000'],
+      {},
+      /--http-port and --stats-port: both are 9000/,
+    ],
+    ['no source', [], {}, /No source of routes/],
+    ['two sources', ['--routes', 'r', '--in-cluster'], {}, /Choose one source/],
+    [
+      'a cluster flag with files',
+      ['--routes', 'r', '--namespace', 'x'],
+      {},
+      /--namespace applies to cluster sources only/,
+    ],
+    [
+      'demo backends with a cluster',
+      ['--in-cluster', '--demo-backends'],
+      {},
+      /--demo-backends works only with --routes/,
+    ],
+    ['an unknown flag', ['--routes', 'r', '--htp-port', '1'], {}, /Unknown flag --htp-port/],
+    ['a missing value', ['--routes'], {}, /Flag --routes needs a value/],
+    ['a positional argument', ['examples'], {}, /Unexpected argument "examples"/],
+    [
+      'a missing config file',
+      ['--routes', 'r', '--config', 'nope.yaml'],
+      {},
+      /ERR_ROUTER_CONFIG_FILE: Cannot read config file nope.yaml/,
+    ],
+    ['an unknown config key', ['--routes', 'r', '--config', 'bad.yaml'], {}, /unknown setting "http_port"/],
+    [
+      'a bad config value',
+      ['--routes', 'r', '--config', 'badvalue.yaml'],
+      {},
+      /config file key "maxConnections" in badvalue.yaml \(--max-connections\)/,
+    ],
+  ])('fails at start naming the setting: %s', (_name, argv, env, pattern) => {
+    const files = { 'bad.yaml': 'http_port: 1\n', 'badvalue.yaml': 'maxConnections: 0\n' };
+    expect(failure(argv, env, files)).toMatch(pattern);
+  });
+
+  it('answers --help and --version', () => {
+    expect(loadSettings({ argv: ['--help'] }).action).toBe('help');
+    expect(loadSettings({ argv: ['-v'] }).action).toBe('version');
+  });
+});
+
+describe('formatHelp', () => {
+  const help = formatHelp();
+  it.each(SETTINGS.map((s) => [s.flag, s]))('documents --%s with its environment variable', (_flag, spec) => {
+    expect(help).toContain(`--${spec.flag}`);
+    for (const env of spec.env) expect(help).toContain(env);
+  });
+  it('documents the exit codes', () => {
+    expect(help).toMatch(/Exit codes: 0 clean shutdown/);
+  });
+});
