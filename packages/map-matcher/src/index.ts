@@ -5,3 +5,7 @@ export { compareBytes, compareMapLines, sortMapLines, WILDCARD_LINE_PREFIX } fro
 export { lowerAscii, requestKey } from './request-key.ts';
 export { DEFAULT_MAX_LINE_BYTES, formatMapFile, parseMapFile } from './map-file.ts';
 export type { MapEntry, MapFileProblem, ParsedMapFile, ParseMapFileOptions } from './map-file.ts';
+export { compileMap } from './compile-map.ts';
+export type { CompiledMap, CompiledMapStats, CompileMapOptions, MatchType } from './compile-map.ts';
+export { createRouteMatcher } from './route-matcher.ts';
+export type { RouteMatcher, RouteMatcherOptions, RouteRecord } from './route-matcher.ts';
