@@ -1,0 +1,611 @@
+/**
+ * The HTTP request path shared by the plain listener (`frontend public`) and terminated TLS
+ * (`fe_sni`): header hygiene, map lookups, redirect, backend choice (cookie, balance, maxconn
+ * queue), forwarded headers, and streaming through an undici pool with backpressure in both
+ * directions. Client and upstream lifetimes are tied: either side ending aborts the other.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
+import { isIPv6, type Socket } from 'node:net';
+import { lowerAscii } from '@switchyard/map-matcher';
+import type { Dispatcher } from 'undici';
+import type { AccessLogEntry } from '../access-log.ts';
+import type { ResolvedOptions } from '../options.ts';
+import { type BackendState, isAllowed, pickServer, type ServerState } from './backends.ts';
+import { hostMatchesCertificate } from './certs.ts';
+import { type ConnInfo, getConnInfo } from './conn.ts';
+import { requestKey } from './map-backend.ts';
+import { type CounterSet, type MetricsRegistry, recordResponse } from './metrics.ts';
+import type { PoolManager } from './pools.ts';
+import type { RuntimeState } from './state.ts';
+
+/** What the request path needs from the runtime. @internal */
+export interface ProxyCore {
+  readonly options: ResolvedOptions;
+  readonly pools: PoolManager;
+  readonly metrics: MetricsRegistry;
+  state(): RuntimeState;
+  log(entry: AccessLogEntry): void;
+}
+
+type Req = IncomingMessage | Http2ServerRequest;
+type Res = ServerResponse | Http2ServerResponse;
+
+// Hop-by-hop and hygiene headers never forwarded upstream. `proxy` is deleted as OpenShift does
+// (httpoxy); `host` is re-added lower-cased.
+const DROP_REQUEST = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'upgrade',
+  'expect',
+  'proxy',
+  'http2-settings',
+  'host',
+]);
+const DROP_RESPONSE = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'upgrade',
+  'trailer',
+]);
+const FORWARDED_NAMES = new Set([
+  'x-forwarded-for',
+  'x-forwarded-host',
+  'x-forwarded-port',
+  'x-forwarded-proto',
+  'x-forwarded-proto-version',
+  'forwarded',
+]);
+
+const MONITOR_BODY = '<html><body><h1>200 OK</h1>\nService ready.\n</body></html>\n';
+
+function stripPort(host: string): string {
+  return host.replace(/:[0-9]+$/, '');
+}
+
+/** The path of a request target (origin-form or absolute-form), without the query. */
+function targetPath(url: string): string {
+  if (url.charCodeAt(0) !== 47 /* / */) {
+    const m = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/?#]*(.*)$/.exec(url);
+    if (m) url = m[1] || '/';
+  }
+  const q = url.indexOf('?');
+  return q < 0 ? url : url.slice(0, q);
+}
+
+function cookieValue(header: string | string[] | undefined, name: string): string | undefined {
+  if (header === undefined) return undefined;
+  const all = Array.isArray(header) ? header.join('; ') : header;
+  const prefix = `${name}=`;
+  for (const part of all.split(';')) {
+    const p = part.trim();
+    if (p.startsWith(prefix)) return p.slice(prefix.length);
+  }
+  return undefined;
+}
+
+function withoutCookie(value: string, name: string): string {
+  const prefix = `${name}=`;
+  return value
+    .split(';')
+    .map((p) => p.trim())
+    .filter((p) => p !== '' && !p.startsWith(prefix))
+    .join('; ');
+}
+
+interface Exchange {
+  readonly req: Req;
+  readonly res: Res;
+  readonly conn: ConnInfo;
+  readonly start: number;
+  readonly host: string;
+  backend: BackendState | undefined;
+  server: ServerState | undefined;
+  status: number;
+  bytesIn: number;
+  bytesOut: number;
+  termination: string | undefined;
+  logged: boolean;
+  upstreamAbort: ((err?: Error) => void) | undefined;
+  finished: boolean;
+}
+
+/**
+ * Handles one HTTP request (HTTP/1.1 or HTTP/2 compat objects).
+ * @internal
+ */
+export function handleRequest(core: ProxyCore, req: Req, res: Res): void {
+  const socket = req.socket as Socket;
+  const conn = getConnInfo(socket);
+  const state = core.state();
+  const rawHost = lowerAscii(req.headers.host ?? (req.headers[':authority'] as string | undefined) ?? '');
+  const url = req.url ?? '/';
+  const ex: Exchange = {
+    req,
+    res,
+    conn,
+    start: Date.now(),
+    host: rawHost,
+    backend: undefined,
+    server: undefined,
+    status: 0,
+    bytesIn: 0,
+    bytesOut: 0,
+    termination: undefined,
+    logged: false,
+    upstreamAbort: undefined,
+    finished: false,
+  };
+  res.on('close', () => onClientClose(core, ex));
+
+  const o = core.options;
+  if (conn.frontend === 'http' && url === o.monitorUri) {
+    reply(ex, 200, { 'content-type': 'text/html', 'cache-control': 'no-cache' }, MONITOR_BODY);
+    return;
+  }
+  const path = targetPath(url);
+  const key = requestKey(rawHost, path);
+  let backendName: string | undefined;
+  if (conn.frontend === 'http') {
+    if (state.maps.httpRedirect.lookup(key) === '1') {
+      reply(
+        ex,
+        302,
+        {
+          location: `https://${stripPort(rawHost)}${url}`,
+          'cache-control': 'no-cache',
+          'content-length': '0',
+        },
+        '',
+      );
+      return;
+    }
+    backendName = state.maps.httpBe.lookup(key);
+  } else {
+    if (conn.h2 && conn.cert) {
+      const bare = stripPort(rawHost).replace(/\.$/, '');
+      if (!hostMatchesCertificate(conn.cert.certHost, bare)) {
+        reply(ex, 421, { 'content-type': 'text/plain' }, 'Misdirected Request\n');
+        return;
+      }
+    }
+    backendName = state.maps.edgeReencryptBe.lookup(key);
+  }
+  const backend = backendName === undefined ? undefined : state.backends.get(backendName);
+  if (!backend) {
+    serve503(core, ex);
+    return;
+  }
+  ex.backend = backend;
+  const bm = core.metrics.backend(backend.name);
+  bm.requests++;
+  if (!isAllowed(backend.allowlist, conn.clientIp)) {
+    // `tcp-request content reject`: the connection is closed without a response.
+    ex.termination = 'allowlist-reject';
+    recordResponse(bm, 0, 0);
+    socket.destroy();
+    return;
+  }
+  let sticky: ServerState | undefined;
+  if (backend.cookie) {
+    const v = cookieValue(req.headers.cookie, backend.cookie.name);
+    if (v !== undefined) {
+      const s = backend.byCookie.get(v);
+      if (s && !s.draining && (s.maxconn === 0 || s.active < s.maxconn)) sticky = s;
+    }
+  }
+  const server = sticky ?? pickServer(backend, conn.clientIp);
+  if (server) {
+    forward(core, ex, backend, server, sticky !== undefined, 0);
+    return;
+  }
+  if (backend.eligible.some((s) => !s.draining)) {
+    // Every server is at its maxconn: wait in the backend queue (`timeout queue`).
+    let done = false;
+    const timer = setTimeout(() => {
+      if (done) return;
+      done = true;
+      const i = backend.queue.indexOf(go);
+      if (i >= 0) backend.queue.splice(i, 1);
+      ex.termination = 'queue-timeout';
+      serve503(core, ex);
+    }, o.timeouts.queue);
+    const go = (): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      if (ex.finished) return;
+      const s = pickServer(backend, conn.clientIp);
+      if (s) forward(core, ex, backend, s, false, 0);
+      else serve503(core, ex);
+    };
+    backend.queue.push(go);
+    return;
+  }
+  serve503(core, ex);
+}
+
+function reply(ex: Exchange, status: number, headers: Record<string, string>, body: string): void {
+  ex.status = status;
+  const res = ex.res as ServerResponse;
+  if (body !== '' && headers['content-length'] === undefined)
+    headers['content-length'] = String(Buffer.byteLength(body));
+  res.writeHead(status, headers);
+  res.end(body);
+  ex.bytesOut += Buffer.byteLength(body);
+}
+
+function serve503(core: ProxyCore, ex: Exchange): void {
+  if (ex.res.headersSent) {
+    ex.res.destroy();
+    return;
+  }
+  const headers: Record<string, string> = {
+    pragma: 'no-cache',
+    'cache-control': 'private, max-age=0, no-cache, no-store',
+    'content-type': 'text/html',
+  };
+  if (!ex.conn.h2) headers.connection = 'close';
+  reply(ex, 503, headers, core.options.errorPage503);
+}
+
+function releaseServer(ex: Exchange): void {
+  const s = ex.server;
+  const b = ex.backend;
+  if (!s || !b) return;
+  ex.server = undefined;
+  s.active--;
+  const next = b.queue.shift();
+  if (next) next();
+}
+
+function onClientClose(core: ProxyCore, ex: Exchange): void {
+  ex.finished = true;
+  if (!ex.res.writableFinished && ex.termination === undefined) ex.termination = 'client-abort';
+  if (ex.upstreamAbort) {
+    const abort = ex.upstreamAbort;
+    ex.upstreamAbort = undefined;
+    abort(new Error('client closed'));
+  }
+  finish(core, ex);
+}
+
+function finish(core: ProxyCore, ex: Exchange): void {
+  if (ex.logged) return;
+  ex.logged = true;
+  const seconds = (Date.now() - ex.start) / 1000;
+  if (ex.backend) {
+    const bm = core.metrics.backend(ex.backend.name);
+    recordResponse(bm, ex.status, seconds);
+    bm.bytesIn += ex.bytesIn;
+    bm.bytesOut += ex.bytesOut;
+  }
+  if (ex.server && ex.backend) {
+    const sm = core.metrics.server(ex.backend.name, ex.server.id);
+    sm.active--;
+    recordResponse(sm, ex.status, seconds);
+    sm.bytesIn += ex.bytesIn;
+    sm.bytesOut += ex.bytesOut;
+  }
+  const serverId = ex.server?.id;
+  releaseServer(ex);
+  core.log({
+    kind: 'http',
+    startTime: ex.start,
+    durationMs: Date.now() - ex.start,
+    clientAddress: ex.conn.clientIp,
+    clientPort: ex.conn.clientPort,
+    frontend: ex.conn.frontend,
+    method: ex.req.method ?? '',
+    host: ex.host,
+    url: ex.req.url ?? '',
+    status: ex.status,
+    backend: ex.backend?.name ?? 'openshift_default',
+    ...(serverId !== undefined ? { server: serverId } : {}),
+    bytesIn: ex.bytesIn,
+    bytesOut: ex.bytesOut,
+    ...(ex.termination !== undefined ? { termination: ex.termination } : {}),
+  });
+}
+
+/** Builds the upstream header list (flat name/value pairs, original case and order). @internal */
+export function upstreamHeaders(
+  req: Req,
+  ex: { conn: ConnInfo; host: string },
+  backend: BackendState,
+): string[] {
+  const raw = req.rawHeaders;
+  const out: string[] = [];
+  let hop: Set<string> | undefined;
+  const conn = req.headers.connection;
+  if (typeof conn === 'string' && conn !== '') {
+    for (const t of conn.split(',')) {
+      const n = t.trim().toLowerCase();
+      if (n !== '' && n !== 'close' && n !== 'keep-alive') (hop ??= new Set()).add(n);
+    }
+  }
+  const policy = backend.forwarded;
+  const present = new Set<string>();
+  const cookieName = backend.cookie?.name;
+  out.push('Host', ex.host);
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i] as string;
+    const lname = name.toLowerCase();
+    if (lname.charCodeAt(0) === 58 /* : */) continue;
+    if (DROP_REQUEST.has(lname) || hop?.has(lname)) continue;
+    if (lname.startsWith('x-ssl')) continue;
+    if (FORWARDED_NAMES.has(lname)) {
+      present.add(lname);
+      if (policy === 'replace') continue;
+    }
+    let value = raw[i + 1] as string;
+    if (cookieName !== undefined && lname === 'cookie' && value.includes(`${cookieName}=`)) {
+      // `indirect` in insert mode: the persistence cookie never reaches the server.
+      value = withoutCookie(value, cookieName);
+      if (value === '') continue;
+    }
+    out.push(name, value);
+  }
+  if (policy !== 'never') {
+    const { conn: c } = ex;
+    const proto = c.frontend === 'https' ? 'https' : 'http';
+    const forIp = isIPv6(c.clientIp) ? `"[${c.clientIp}]"` : c.clientIp;
+    const add = (name: string, value: string): void => {
+      if (policy === 'if-none' && present.has(name.toLowerCase())) return;
+      out.push(name, value);
+    };
+    add('X-Forwarded-For', c.clientIp);
+    add('X-Forwarded-Host', ex.host);
+    add('X-Forwarded-Port', String(c.dstPort));
+    add('X-Forwarded-Proto', proto);
+    if (c.h2) add('X-Forwarded-Proto-Version', 'h2');
+    add('Forwarded', `for=${forIp};host=${ex.host};proto=${proto}`);
+  }
+  for (const a of backend.requestHeaders) {
+    const ln = a.name.toLowerCase();
+    for (let i = out.length - 2; i >= 0; i -= 2)
+      if ((out[i] as string).toLowerCase() === ln) out.splice(i, 2);
+    if (a.type === 'Set') out.push(a.name, a.value);
+  }
+  return out;
+}
+
+function hasBody(req: Req): boolean {
+  const h = req.headers;
+  if (h['transfer-encoding'] !== undefined) return true;
+  const cl = h['content-length'];
+  if (cl !== undefined && cl !== '0') return true;
+  // HTTP/2 requests may carry a body without either header; the stream tells.
+  return (
+    (req as Http2ServerRequest).stream !== undefined && !(req as Http2ServerRequest).stream.endAfterHeaders
+  );
+}
+
+const RETRYABLE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
+
+function isConnectFailure(err: unknown): boolean {
+  const code = (err as { code?: string }).code ?? '';
+  if (
+    code === 'ECONNREFUSED' ||
+    code === 'UND_ERR_CONNECT_TIMEOUT' ||
+    code === 'EHOSTUNREACH' ||
+    code === 'ENETUNREACH'
+  )
+    return true;
+  // A failed TLS handshake with a re-encrypt server (unknown CA, bad name) is a connection
+  // failure for HAProxy too: retried, then 503.
+  return /CERT|SSL|TLS|VERIFY|SELF_SIGNED|ISSUER/.test(code);
+}
+
+function isReusedSocketReset(err: unknown): boolean {
+  const code = (err as { code?: string }).code;
+  return code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' || code === 'EPIPE';
+}
+
+function forward(
+  core: ProxyCore,
+  ex: Exchange,
+  backend: BackendState,
+  server: ServerState,
+  sticky: boolean,
+  attempt: number,
+): void {
+  const { req, res } = ex;
+  ex.server = server;
+  server.active++;
+  const sm = core.metrics.server(backend.name, server.id);
+  sm.active++;
+  sm.requests++;
+  const pool = core.pools.get(server, backend.upstreamTls);
+  let path = req.url ?? '/';
+  if (path.charCodeAt(0) !== 47)
+    path = targetPath(path) + (path.includes('?') ? path.slice(path.indexOf('?')) : '');
+  if (backend.rewrite) {
+    const q = path.indexOf('?');
+    const p = q < 0 ? path : path.slice(0, q);
+    path = p.replace(backend.rewrite.re, backend.rewrite.replacement) + (q < 0 ? '' : path.slice(q));
+  }
+  const body = hasBody(req);
+  if (body && attempt === 0) {
+    req.on('data', (c: Buffer) => {
+      ex.bytesIn += c.length;
+    });
+  }
+  const socket = req.socket as Socket;
+  socket.setTimeout(Math.max(core.options.timeouts.client, backend.serverTimeout));
+  let responded = false;
+  const opts: Dispatcher.DispatchOptions = {
+    method: req.method ?? 'GET',
+    path,
+    headers: upstreamHeaders(req, ex, backend),
+    body: body ? (req as IncomingMessage) : null,
+    headersTimeout: backend.serverTimeout,
+    bodyTimeout: backend.serverTimeout,
+  };
+  const handler: Dispatcher.DispatchHandler = {
+    onConnect(abort) {
+      if (ex.finished) abort(new Error('client closed'));
+      else ex.upstreamAbort = abort;
+    },
+    onHeaders(statusCode, rawHeaders, resume, statusText) {
+      if (statusCode < 200) return true;
+      responded = true;
+      ex.status = statusCode;
+      if (ex.finished) return false;
+      const headers = responseHeaders(ex, backend, server, sticky, rawHeaders, statusCode);
+      if (ex.conn.h2) {
+        (res as Http2ServerResponse).writeHead(statusCode, toObject(headers));
+      } else {
+        (res as ServerResponse).writeHead(statusCode, statusText, headers);
+      }
+      res.on('drain', resume);
+      return true;
+    },
+    onData(chunk) {
+      ex.bytesOut += chunk.length;
+      return (res as ServerResponse).write(chunk);
+    },
+    onComplete() {
+      ex.upstreamAbort = undefined;
+      res.end();
+    },
+    onError(err) {
+      ex.upstreamAbort = undefined;
+      if (ex.finished) return;
+      if (!responded) {
+        if (isConnectFailure(err)) {
+          sm.connectionErrors++;
+          core.metrics.backend(backend.name).connectionErrors++;
+          if (attempt === 0 && !(body && (req as IncomingMessage).readableDidRead)) {
+            // `option redispatch`: one more try, on another server when there is one.
+            releaseAttempt(ex, sm);
+            const other =
+              pickServer(backend, ex.conn.clientIp, server) ?? (server.draining ? undefined : server);
+            if (other) {
+              forward(core, ex, backend, other, false, 1);
+              return;
+            }
+          }
+          ex.termination = 'connect-failed';
+          serve503(core, ex);
+          return;
+        }
+        if (
+          attempt === 0 &&
+          isReusedSocketReset(err) &&
+          !body &&
+          RETRYABLE_METHODS.has(req.method ?? '') &&
+          !server.draining
+        ) {
+          // A kept-alive upstream connection closed as we reused it: safe to retry once.
+          releaseAttempt(ex, sm);
+          forward(core, ex, backend, server, sticky, 1);
+          return;
+        }
+        const code = (err as { code?: string }).code;
+        if (code === 'UND_ERR_HEADERS_TIMEOUT') {
+          ex.termination = 'server-timeout';
+          ex.status = 504;
+          replyError(ex, 504, 'Gateway Timeout');
+          return;
+        }
+        ex.termination = `upstream-error:${code ?? 'unknown'}`;
+        ex.status = 502;
+        replyError(ex, 502, 'Bad Gateway');
+        return;
+      }
+      // The response had started: the only honest signal left is to cut the connection.
+      ex.termination = `upstream-error:${(err as { code?: string }).code ?? 'unknown'}`;
+      res.destroy();
+    },
+  };
+  pool.dispatch(opts, handler);
+}
+
+function releaseAttempt(ex: Exchange, sm: CounterSet): void {
+  sm.active--;
+  const s = ex.server;
+  if (s) s.active--;
+  ex.server = undefined;
+}
+
+function replyError(ex: Exchange, status: number, text: string): void {
+  if (ex.res.headersSent) {
+    ex.res.destroy();
+    return;
+  }
+  const body = `<html><body><h1>${status} ${text}</h1>\nThe server didn't respond in time or sent an invalid response.\n</body></html>\n`;
+  const headers: Record<string, string> = { 'cache-control': 'no-cache', 'content-type': 'text/html' };
+  if (!ex.conn.h2) headers.connection = 'close';
+  reply(ex, status, headers, body);
+}
+
+function toObject(flat: string[]): Record<string, string | string[]> {
+  const o: Record<string, string | string[]> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    const k = (flat[i] as string).toLowerCase();
+    const v = flat[i + 1] as string;
+    const prev = o[k];
+    if (prev === undefined) o[k] = v;
+    else if (Array.isArray(prev)) prev.push(v);
+    else o[k] = k === 'set-cookie' ? [prev, v] : `${prev}, ${v}`;
+  }
+  return o;
+}
+
+const CACHEABLE = new Set([200, 203, 204, 206, 300, 301, 404, 405, 410, 414, 501]);
+
+function responseHeaders(
+  ex: Exchange,
+  backend: BackendState,
+  server: ServerState,
+  sticky: boolean,
+  raw: Buffer[],
+  status: number,
+): string[] {
+  const out: string[] = [];
+  const cookie = backend.cookie;
+  let cacheControl = '';
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = (raw[i] as Buffer).toString('latin1');
+    const lname = name.toLowerCase();
+    if (DROP_RESPONSE.has(lname)) continue;
+    if (ex.conn.h2 && (lname === 'te' || lname === 'host')) continue;
+    const value = (raw[i + 1] as Buffer).toString('latin1');
+    if (cookie && lname === 'set-cookie' && value.startsWith(`${cookie.name}=`)) continue;
+    if (lname === 'cache-control') cacheControl += `${value},`;
+    out.push(name, value);
+  }
+  if (cookie && !sticky) {
+    let c = `${cookie.name}=${server.idHash}; path=/; HttpOnly`;
+    if (cookie.secure) c += `; Secure; SameSite=${cookie.sameSite ?? 'None'}`;
+    out.push('set-cookie', c);
+    // `nocache`: a response that carries a new persistence cookie must not be cached.
+    const method = ex.req.method;
+    if (
+      (method === 'GET' || method === 'HEAD') &&
+      CACHEABLE.has(status) &&
+      !/(^|[\s,])(private|no-cache|no-store)/i.test(cacheControl)
+    ) {
+      out.push('cache-control', 'private');
+    }
+  }
+  for (const a of backend.responseHeaders) {
+    const ln = a.name.toLowerCase();
+    for (let i = out.length - 2; i >= 0; i -= 2)
+      if ((out[i] as string).toLowerCase() === ln) out.splice(i, 2);
+    if (a.type === 'Set') out.push(a.name, a.value);
+  }
+  if (backend.hsts !== undefined) {
+    for (let i = out.length - 2; i >= 0; i -= 2)
+      if ((out[i] as string).toLowerCase() === 'strict-transport-security') out.splice(i, 2);
+    out.push('Strict-Transport-Security', backend.hsts);
+  }
+  return out;
+}

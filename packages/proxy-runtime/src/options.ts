@@ -1,0 +1,214 @@
+/**
+ * Options of the native data plane. Names follow OpenShift's `ROUTER_*` settings where a
+ * counterpart exists; defaults are the OpenShift defaults (`haproxy-config.template` and the
+ * cluster-ingress-operator).
+ */
+import type { BalanceAlgorithm, ForwardedHeadersPolicy, RoutingTable } from '@switchyard/route-model';
+import type { AccessLogEntry } from './access-log.ts';
+import { ProxyRuntimeError } from './errors.ts';
+
+/** Timeouts in milliseconds. Each maps to one HAProxy `timeout` setting. */
+export interface ProxyRuntimeTimeouts {
+  /** `timeout connect`: opening a connection to a backend server. @default 5000 */
+  readonly connect?: number;
+  /** `timeout client`: client inactivity while a request or response is in flight. @default 30000 */
+  readonly client?: number;
+  /** `timeout server`: backend inactivity (waiting for headers or body). Per route: `timeout` annotation. @default 30000 */
+  readonly server?: number;
+  /** `timeout http-request`: the whole request head must arrive within this (slowloris). @default 10000 */
+  readonly httpRequest?: number;
+  /** `timeout http-keep-alive`: idle time between requests on a client connection. @default 300000 */
+  readonly httpKeepAlive?: number;
+  /** `timeout tunnel`: inactivity of an upgraded (WebSocket) or passthrough connection. Per route: `timeout-tunnel`. @default 3600000 */
+  readonly tunnel?: number;
+  /** `tcp-request inspect-delay`: waiting for the TLS ClientHello (and the PROXY header). @default 5000 */
+  readonly inspectDelay?: number;
+  /** `timeout queue`: waiting for a free slot when every server is at its `maxconn`. @default 30000 */
+  readonly queue?: number;
+}
+
+/** A PEM certificate (chain) and its private key. */
+export interface CertificateKeyPair {
+  /** PEM certificate, optionally followed by its chain. */
+  readonly cert: string;
+  /** PEM private key. */
+  readonly key: string;
+}
+
+/** Options of {@link createProxyRuntime}. */
+export interface ProxyRuntimeOptions {
+  /** Address both listeners bind. @default '0.0.0.0' */
+  readonly host?: string;
+  /** Plain HTTP port (`frontend public`); 0 picks a free port; `false` disables it. @default 80 */
+  readonly httpPort?: number | false;
+  /** TLS port (`frontend public_ssl`); 0 picks a free port; `false` disables it. @default 443 */
+  readonly httpsPort?: number | false;
+  /** The routing table served from the start. @default an empty table */
+  readonly table?: RoutingTable;
+  /**
+   * Certificate served when no route certificate matches the SNI (`DEFAULT_CERTIFICATE`). Without
+   * it such TLS connections are closed after the ClientHello.
+   * @default undefined
+   */
+  readonly defaultCertificate?: CertificateKeyPair;
+  /** `DEFAULT_DESTINATION_CA_PATH` contents: CA for re-encrypt routes without a destination CA (then the service host name is verified). @default undefined */
+  readonly defaultDestinationCA?: string;
+  /** `ROUTER_DISABLE_HTTP2`: never offer ALPN h2. @default false */
+  readonly disableHttp2?: boolean;
+  /** Monitor URI answered 200 on the HTTP listener (HAProxy `monitor-uri`). @default '/_______internal_router_healthz' */
+  readonly monitorUri?: string;
+  /** Timeouts in ms. */
+  readonly timeouts?: ProxyRuntimeTimeouts;
+  /** Largest accepted request head in bytes; larger heads get 431. @default 16384 */
+  readonly maxHeaderSize?: number;
+  /** `ROUTER_USE_PROXY_PROTOCOL`: expect a PROXY v1 or v2 header on both listeners. @default false */
+  readonly proxyProtocol?: boolean;
+  /** `ROUTER_LOAD_BALANCE_ALGORITHM`: balance of HTTP routes with one active service. @default 'random' */
+  readonly loadBalanceAlgorithm?: BalanceAlgorithm;
+  /** `ROUTER_TCP_BALANCE_SCHEME`: balance of passthrough routes with one active service. @default 'source' */
+  readonly tcpBalanceScheme?: BalanceAlgorithm;
+  /** `ROUTER_SET_FORWARDED_HEADERS`: default forwarded-header policy. @default 'append' */
+  readonly forwardedHeaders?: ForwardedHeadersPolicy;
+  /** `ROUTER_COOKIE_NAME`: sticky cookie name when the route does not name one. @default the route's routingKeyName */
+  readonly cookieName?: string;
+  /** `ROUTER_MAX_CONNECTIONS`: client connections per process; more are closed on accept. @default 50000 */
+  readonly maxConnections?: number;
+  /** Body of the 503 page (`ROUTER_ERRORFILE_503` body). @default a short HTML page */
+  readonly errorPage503?: string;
+  /**
+   * Data-plane processes sharing the listening sockets. 1 serves in this process; n > 1 forks n
+   * child processes and keeps only the control plane (update, metrics, logs) here.
+   * @default 1
+   */
+  readonly workers?: number;
+  /** Called once per finished request or TCP session. Must not throw. @default undefined */
+  readonly onAccessLog?: (entry: AccessLogEntry) => void;
+}
+
+/** Options after defaulting. */
+export interface ResolvedOptions {
+  readonly host: string;
+  readonly httpPort: number | false;
+  readonly httpsPort: number | false;
+  readonly defaultCertificate: CertificateKeyPair | undefined;
+  readonly defaultDestinationCA: string | undefined;
+  readonly disableHttp2: boolean;
+  readonly monitorUri: string;
+  readonly timeouts: Required<ProxyRuntimeTimeouts>;
+  readonly maxHeaderSize: number;
+  readonly proxyProtocol: boolean;
+  readonly loadBalanceAlgorithm: BalanceAlgorithm;
+  readonly tcpBalanceScheme: BalanceAlgorithm;
+  readonly forwardedHeaders: ForwardedHeadersPolicy;
+  readonly cookieName: string | undefined;
+  readonly maxConnections: number;
+  readonly errorPage503: string;
+  readonly workers: number;
+}
+
+/** HAProxy's (and OpenShift's) default timeouts, in ms. */
+export const DEFAULT_TIMEOUTS: Required<ProxyRuntimeTimeouts> = Object.freeze({
+  connect: 5_000,
+  client: 30_000,
+  server: 30_000,
+  httpRequest: 10_000,
+  httpKeepAlive: 300_000,
+  tunnel: 3_600_000,
+  inspectDelay: 5_000,
+  queue: 30_000,
+});
+
+const DEFAULT_503 =
+  '<html><head><title>Application is not available</title></head><body><h1>503 Service Unavailable</h1><p>The application is currently not serving requests at this endpoint. It may not have been started or is still starting.</p></body></html>\n';
+
+const BALANCES: readonly string[] = ['roundrobin', 'leastconn', 'source', 'random'];
+const FORWARDED: readonly string[] = ['append', 'replace', 'if-none', 'never'];
+
+function bad(field: string, expected: string, value: unknown): never {
+  throw new ProxyRuntimeError(
+    'ERR_PROXY_RUNTIME_INVALID_OPTION',
+    `ProxyRuntimeOptions.${field}: expected ${expected}, got ${JSON.stringify(value) ?? String(value)}`,
+  );
+}
+
+function port(field: string, v: unknown, dflt: number): number | false {
+  if (v === undefined) return dflt;
+  if (v === false) return false;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 65535)
+    bad(field, 'an integer port 0..65535 or false', v);
+  return v;
+}
+
+function positive(field: string, v: unknown, dflt: number): number {
+  if (v === undefined) return dflt;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) bad(field, 'a positive number', v);
+  return v;
+}
+
+/**
+ * Validates and defaults the options.
+ * @internal
+ * @throws ProxyRuntimeError `ERR_PROXY_RUNTIME_INVALID_OPTION` naming the field
+ */
+export function resolveOptions(o: ProxyRuntimeOptions = {}): ResolvedOptions {
+  if (typeof o !== 'object' || o === null) bad('', 'an object', o);
+  const t = o.timeouts ?? {};
+  const timeouts = {} as Record<keyof ProxyRuntimeTimeouts, number>;
+  for (const k of Object.keys(DEFAULT_TIMEOUTS) as (keyof ProxyRuntimeTimeouts)[]) {
+    timeouts[k] = positive(`timeouts.${k}`, t[k], DEFAULT_TIMEOUTS[k]);
+  }
+  const lb = o.loadBalanceAlgorithm ?? 'random';
+  if (!BALANCES.includes(lb)) bad('loadBalanceAlgorithm', BALANCES.join('|'), lb);
+  const tcp = o.tcpBalanceScheme ?? 'source';
+  if (!BALANCES.includes(tcp)) bad('tcpBalanceScheme', BALANCES.join('|'), tcp);
+  const fwd = o.forwardedHeaders ?? 'append';
+  if (!FORWARDED.includes(fwd)) bad('forwardedHeaders', FORWARDED.join('|'), fwd);
+  if (o.cookieName !== undefined && !/^[a-zA-Z0-9_-]+$/.test(o.cookieName))
+    bad('cookieName', 'a token of [a-zA-Z0-9_-]', o.cookieName);
+  const workers = o.workers ?? 1;
+  if (!Number.isInteger(workers) || workers < 1 || workers > 256)
+    bad('workers', 'an integer 1..256', workers);
+  const monitorUri = o.monitorUri ?? '/_______internal_router_healthz';
+  if (typeof monitorUri !== 'string' || !monitorUri.startsWith('/'))
+    bad('monitorUri', 'a path starting with /', monitorUri);
+  if (o.defaultCertificate !== undefined) {
+    if (typeof o.defaultCertificate.cert !== 'string' || typeof o.defaultCertificate.key !== 'string')
+      bad('defaultCertificate', '{ cert: string, key: string } (PEM)', '[object]');
+  }
+  return {
+    host: o.host ?? '0.0.0.0',
+    httpPort: port('httpPort', o.httpPort, 80),
+    httpsPort: port('httpsPort', o.httpsPort, 443),
+    defaultCertificate: o.defaultCertificate,
+    defaultDestinationCA: o.defaultDestinationCA,
+    disableHttp2: o.disableHttp2 ?? false,
+    monitorUri,
+    timeouts,
+    maxHeaderSize: Math.floor(positive('maxHeaderSize', o.maxHeaderSize, 16_384)),
+    proxyProtocol: o.proxyProtocol ?? false,
+    loadBalanceAlgorithm: lb,
+    tcpBalanceScheme: tcp,
+    forwardedHeaders: fwd,
+    cookieName: o.cookieName,
+    maxConnections: Math.floor(positive('maxConnections', o.maxConnections, 50_000)),
+    errorPage503: o.errorPage503 ?? DEFAULT_503,
+    workers,
+  };
+}
+
+/**
+ * Parses HAProxy time text (`30s`, `2147483647ms`, `5m`; no unit = ms) into milliseconds, or
+ * `undefined` when it does not parse (the default then applies, as in OpenShift).
+ * @param text - the time text
+ * @returns milliseconds, or undefined
+ */
+export function parseHaproxyTime(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const m = /^([1-9][0-9]*)(us|ms|s|m|h|d)?$/.exec(text);
+  if (!m) return undefined;
+  const n = Number(m[1]);
+  const mult: Record<string, number> = { us: 0.001, ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+  const ms = n * (mult[m[2] ?? 'ms'] ?? 1);
+  // setTimeout caps at 2^31-1 ms; HAProxy clips to the same value.
+  return Math.max(1, Math.min(ms, 2_147_483_647));
+}
