@@ -1,5 +1,12 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: OpenShift hostname templates use ${name} and ${namespace}
 import { describe, expect, it } from 'vitest';
-import { type Route, type RouteStoreOptions, buildRoutingTable, createRouteStore } from '../src/index.ts';
+import {
+  type Route,
+  type RouteStoreOptions,
+  type TLSConfig,
+  buildRoutingTable,
+  createRouteStore,
+} from '../src/index.ts';
 import { route, tls } from './helpers.ts';
 
 type Step = {
@@ -133,7 +140,7 @@ describe('UniqueHost (unique_host_test, hostindex_test)', () => {
     runSteps([{ add: [a, z], admitted: ['ns1:zzz'], rejected: { 'ns2:aaa': ['HostAlreadyClaimed'] } }]);
   });
 
-  it.each<[string, Route['spec']['tls'], Route['spec']['tls'], string | undefined, boolean]>([
+  it.each<[string, TLSConfig | null, TLSConfig | null, string | undefined, boolean]>([
     ['passthrough then edge path route: rejected', tls('passthrough'), tls('edge'), '/p', false],
     ['edge path route then passthrough: rejected', tls('edge'), tls('passthrough'), undefined, false],
     ['passthrough then plain HTTP path route: both admitted', tls('passthrough'), null, '/p', true],
