@@ -1,0 +1,285 @@
+import { writeFile } from 'node:fs/promises';
+import { Agent, request } from 'node:http';
+import { join } from 'node:path';
+import {
+  checkHaproxyConfig,
+  freePort,
+  haproxyAvailable,
+  makeTempDir,
+  startHaproxy,
+} from '@switchyard/testkit';
+import { describe, expect, it } from 'vitest';
+import {
+  compileMap,
+  formatMapFile,
+  type MapEntry,
+  parseMapFile,
+  requestKey,
+  routeRegexp,
+  sniRegexp,
+  sortMapLines,
+} from '../src/index.ts';
+
+// Differential test: the same generated maps loaded by a real HAProxy 2.6 (Debian's, PCRE2) and
+// by compileMap; every generated request is answered by HAProxy through map_reg, map_str and
+// map_beg on `base`, and each answer must equal lookup() on the same input.
+
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T;
+
+const LABELS = ['a', 'b', 'ab', '1a', 'x-y', 'www', 'api'];
+const DOMAINS = ['example.com', 'ex.com', 'com', 'a.example.com', 'apps.test'];
+// Path characters Node's client and HAProxy (with accept-invalid-http-request) both pass through.
+const SEGMENTS = [
+  'a',
+  'b',
+  'ab',
+  '%b',
+  '%',
+  'a.b',
+  '(',
+  ')',
+  '*',
+  '+q',
+  '[x]',
+  '{1}',
+  '|',
+  '$',
+  '^',
+  'A',
+  "'",
+  '-',
+  '!',
+];
+const REGEXES = [
+  '^a\\.ex',
+  '/b/b$',
+  'ex.*com/a/',
+  '\\.com/\\(',
+  '^[^\\.]*\\.com/ab$',
+  '/a/?$',
+  '^(a|b)\\.ex\\.com(:[0-9]+)?/',
+  '/%b/%b',
+  ':[0-9]{3,}/',
+  '^[^/]*/(a|b)(/.*)?$',
+  '/\\x41/\\x41',
+  '(?:ab)+/a',
+  '\\s',
+  '\\d\\d/',
+];
+
+interface Route {
+  host: string;
+  path: string;
+  wildcard: boolean;
+}
+
+function makeRoutes(r: () => number, n: number): Route[] {
+  const routes: Route[] = [];
+  for (let i = 0; i < n; i++) {
+    const host = `${pick(r, LABELS)}.${pick(r, DOMAINS)}`;
+    let path = '';
+    const segs = Math.floor(r() * 4);
+    for (let j = 0; j < segs; j++) path += `/${pick(r, SEGMENTS)}`;
+    if (segs > 0 && r() < 0.3) path += '/';
+    routes.push({ host, path, wildcard: r() < 0.2 });
+  }
+  return routes;
+}
+
+function makeRequest(r: () => number, routes: readonly Route[]): { host: string; path: string } {
+  const route = pick(r, routes);
+  let host = route.host;
+  if (r() < 0.4) host = `${pick(r, LABELS)}${host.slice(host.indexOf('.'))}`;
+  if (r() < 0.1) host = `${pick(r, LABELS)}.${host}`;
+  if (r() < 0.15) host = host.toUpperCase();
+  if (r() < 0.15) host += '.';
+  host += pick(r, ['', '', '', ':80', ':8080']);
+  let path = route.path;
+  const c = r();
+  if (c < 0.2) path = path.slice(0, Math.floor(r() * (path.length + 1)));
+  else if (c < 0.5) path += pick(r, ['/', '', 'x', '/b', '/%b']) + pick(r, SEGMENTS);
+  else if (c < 0.6) path = path.replace(/[a-z]/, 'A');
+  if (!path.startsWith('/')) path = `/${path}`;
+  if (r() < 0.2) path += `?${pick(r, ['q=1', 'a/b', 'x?y'])}`;
+  return { host, path };
+}
+
+function toEntries(lines: string[]): MapEntry[] {
+  return lines.map((l) => ({ key: l.slice(0, l.indexOf(' ')), value: l.slice(l.indexOf(' ') + 1) }));
+}
+
+async function get(agent: Agent, port: number, host: string, path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, headers: { host }, agent }, (res) => {
+      let body = '';
+      res.setEncoding('latin1');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () =>
+        res.statusCode === 200 ? resolve(body) : reject(new Error(`${res.statusCode} for ${host}${path}`)),
+      );
+      res.on('error', reject);
+    });
+    req.setTimeout(20_000, () => req.destroy(new Error(`timeout for ${host}${path}`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+const REQUESTS = 2400;
+
+describe.skipIf(!haproxyAvailable())('differential test against HAProxy', () => {
+  it(`answers ${REQUESTS} generated requests exactly like HAProxy (map_reg, map_str, map_beg)`, async () => {
+    const r = prng(20261126);
+    const routes = makeRoutes(r, 400);
+    const requests = Array.from({ length: REQUESTS }, () => makeRequest(r, routes));
+
+    // reg: OpenShift's sorted route lines, a few SNI keys, and non-route regexes spliced in.
+    const routeLines = routes.map(
+      (rt, i) => `${routeRegexp(rt.host, rt.path, rt.wildcard)} be_http:ns:r${i}`,
+    );
+    const sniLines = routes.slice(0, 20).map((rt, i) => `${sniRegexp(rt.host, rt.wildcard)} sni${i}`);
+    const regLines = sortMapLines([...routeLines, ...sniLines]);
+    for (const [i, re] of REGEXES.entries())
+      regLines.splice(Math.floor(r() * regLines.length), 0, `${re} regex${i}`);
+    const reg = toEntries(regLines);
+
+    // str and beg: keys taken from the requests' inputs and their prefixes, with duplicates.
+    const inputs = requests.map((q) => requestKey(q.host, q.path));
+    const str: MapEntry[] = [];
+    const beg: MapEntry[] = [];
+    for (let i = 0; i < 600; i++) {
+      const input = pick(r, inputs);
+      str.push({ key: input, value: `s${i}` });
+      const cut = input.slice(0, 1 + Math.floor(r() * input.length));
+      beg.push({ key: cut, value: `b${i}` });
+    }
+
+    const dir = await makeTempDir('map-matcher-diff-');
+    const port = await freePort();
+    const agent = new Agent({ keepAlive: true, maxSockets: 8 });
+    let haproxy: Awaited<ReturnType<typeof startHaproxy>> | undefined;
+    try {
+      const files = {
+        reg: join(dir.path, 'reg.map'),
+        str: join(dir.path, 'str.map'),
+        beg: join(dir.path, 'beg.map'),
+      };
+      await writeFile(files.reg, formatMapFile(reg));
+      await writeFile(files.str, formatMapFile(str));
+      await writeFile(files.beg, formatMapFile(beg));
+      const cfg = join(dir.path, 'haproxy.cfg');
+      await writeFile(
+        cfg,
+        [
+          'global',
+          '  maxconn 500',
+          'defaults',
+          '  mode http',
+          '  timeout connect 5s',
+          '  timeout client 30s',
+          '  timeout server 30s',
+          '  option accept-invalid-http-request',
+          'frontend fe',
+          `  bind 127.0.0.1:${port}`,
+          // OpenShift's frontends lower-case the Host before looking at base.
+          '  http-request set-header Host %[req.hdr(Host),lower]',
+          `  http-request return status 200 content-type text/plain lf-string "%[base]\\n%[base,map_reg(${files.reg},NONE)]\\n%[base,map_str(${files.str},NONE)]\\n%[base,map_beg(${files.beg},NONE)]\\n"`,
+          '',
+        ].join('\n'),
+      );
+      const check = await checkHaproxyConfig(cfg);
+      expect(check.ok, check.output).toBe(true);
+      haproxy = await startHaproxy({ configPath: cfg, waitForPort: port });
+
+      // The maps HAProxy loaded, read back from the files it read.
+      const { readFile } = await import('node:fs/promises');
+      const maps = {
+        reg: compileMap(parseMapFile(await readFile(files.reg, 'utf8')).entries, { match: 'reg' }),
+        str: compileMap(parseMapFile(await readFile(files.str, 'utf8')).entries, { match: 'str' }),
+        beg: compileMap(parseMapFile(await readFile(files.beg, 'utf8')).entries, { match: 'beg' }),
+      };
+      // '^[^\\.]*\\.com/ab$' is a valid wildcard SNI key (domain 'com/ab') and gets indexed.
+      expect(maps.reg.stats().regex).toBe(REGEXES.length - 1);
+
+      const mismatches: string[] = [];
+      const counts = { reg: 0, str: 0, beg: 0, route: 0 };
+      let next = 0;
+      const worker = async (): Promise<void> => {
+        while (next < requests.length) {
+          const q = requests[next++] as { host: string; path: string };
+          const body = await get(agent, port, q.host, q.path);
+          const [base, regAns, strAns, begAns] = body.split('\n');
+          const input = requestKey(q.host, q.path);
+          if (base !== input)
+            mismatches.push(`base ${JSON.stringify(base)} != requestKey ${JSON.stringify(input)}`);
+          const ours = {
+            reg: maps.reg.lookup(input) ?? 'NONE',
+            str: maps.str.lookup(input) ?? 'NONE',
+            beg: maps.beg.lookup(input) ?? 'NONE',
+          };
+          const theirs = { reg: regAns, str: strAns, beg: begAns };
+          for (const k of ['reg', 'str', 'beg'] as const) {
+            if (theirs[k] !== 'NONE') counts[k]++;
+            if (k === 'reg' && theirs[k]?.startsWith('be_http:')) counts.route++;
+            if (theirs[k] !== ours[k])
+              mismatches.push(`${k} ${JSON.stringify(input)}: haproxy ${theirs[k]}, lookup ${ours[k]}`);
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: 8 }, worker));
+      expect(mismatches.slice(0, 20)).toEqual([]);
+      expect(next).toBe(REQUESTS);
+      // The comparison is only meaningful if the maps do answer most requests.
+      expect(counts.reg).toBeGreaterThan(REQUESTS / 3);
+      expect(counts.route).toBeGreaterThan(REQUESTS / 3);
+      expect(counts.str).toBeGreaterThan(REQUESTS / 10);
+      expect(counts.beg).toBeGreaterThan(REQUESTS / 3);
+    } finally {
+      agent.destroy();
+      await haproxy?.stop();
+      await dir.cleanup();
+    }
+  }, 120_000);
+
+  it('rejects an unbalanced regex on the same line as HAProxy', async () => {
+    const dir = await makeTempDir('map-matcher-bad-');
+    try {
+      const text = `${routeRegexp('a.com', '', false)} a\n# comment\n^(unbalanced b\n`;
+      const mapPath = join(dir.path, 'bad.map');
+      await writeFile(mapPath, text);
+      const cfg = join(dir.path, 'haproxy.cfg');
+      await writeFile(
+        cfg,
+        [
+          'defaults',
+          '  mode http',
+          '  timeout connect 5s',
+          '  timeout client 5s',
+          '  timeout server 5s',
+          'frontend fe',
+          '  bind 127.0.0.1:0',
+          `  http-request return status 200 content-type text/plain lf-string "%[base,map_reg(${mapPath},NONE)]"`,
+          '',
+        ].join('\n'),
+      );
+      const check = await checkHaproxyConfig(cfg);
+      expect(check.ok).toBe(false);
+      expect(check.output).toMatch(/line 3/);
+      expect(() => compileMap(parseMapFile(text).entries, { match: 'reg' })).toThrow(
+        expect.objectContaining({ code: 'ERR_MAP_MATCHER_INVALID_PATTERN', line: 3 }),
+      );
+    } finally {
+      await dir.cleanup();
+    }
+  }, 60_000);
+});
