@@ -1,1 +1,8 @@
-export {};
+export { HaproxyRendererError, isHaproxyRendererError } from './errors.ts';
+export type { HaproxyRendererErrorCode, HaproxyRendererErrorOptions } from './errors.ts';
+export { CIPHER_PROFILES, resolveOptions } from './options.ts';
+export type { MapLayout, RenderOptions, RenderTimeouts, ResolvedOptions, TlsVersion } from './options.ts';
+export { backendName, certificateHostName, renderHaproxyConfig } from './render.ts';
+export type { RejectedRoute, RenderedBackend, RenderedServer, RenderResult } from './render.ts';
+export { writeFileAtomic, writeRenderedFiles } from './files.ts';
+export type { WritableRender, WriteFilesOptions, WriteFilesResult } from './files.ts';
