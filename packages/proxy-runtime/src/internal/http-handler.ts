@@ -7,6 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import { isIPv6, type Socket } from 'node:net';
+import { Transform } from 'node:stream';
 import { lowerAscii } from '@switchyard/map-matcher';
 import type { Dispatcher } from 'undici';
 import type { AccessLogEntry } from '../access-log.ts';
@@ -114,6 +115,7 @@ interface Exchange {
   logged: boolean;
   upstreamAbort: ((err?: Error) => void) | undefined;
   finished: boolean;
+  body: Transform | undefined;
 }
 
 /**
@@ -141,6 +143,7 @@ export function handleRequest(core: ProxyCore, req: Req, res: Res): void {
     logged: false,
     upstreamAbort: undefined,
     finished: false,
+    body: undefined,
   };
   res.on('close', () => onClientClose(core, ex));
 
@@ -432,10 +435,16 @@ function forward(
     path = p.replace(backend.rewrite.re, backend.rewrite.replacement) + (q < 0 ? '' : path.slice(q));
   }
   const body = hasBody(req);
-  if (body && attempt === 0) {
-    req.on('data', (c: Buffer) => {
-      ex.bytesIn += c.length;
+  if (body && !ex.body) {
+    // Count request bytes without consuming the stream ahead of undici.
+    const counter = new Transform({
+      transform(chunk: Buffer, _enc, cb) {
+        ex.bytesIn += chunk.length;
+        cb(null, chunk);
+      },
     });
+    req.on('error', (err) => counter.destroy(err));
+    ex.body = req.pipe(counter);
   }
   const socket = req.socket as Socket;
   socket.setTimeout(Math.max(core.options.timeouts.client, backend.serverTimeout));
@@ -444,7 +453,7 @@ function forward(
     method: req.method ?? 'GET',
     path,
     headers: upstreamHeaders(req, ex, backend),
-    body: body ? (req as IncomingMessage) : null,
+    body: body ? (ex.body ?? null) : null,
     headersTimeout: backend.serverTimeout,
     bodyTimeout: backend.serverTimeout,
   };
@@ -482,7 +491,7 @@ function forward(
         if (isConnectFailure(err)) {
           sm.connectionErrors++;
           core.metrics.backend(backend.name).connectionErrors++;
-          if (attempt === 0 && !(body && (req as IncomingMessage).readableDidRead)) {
+          if (attempt === 0 && !(body && ex.body?.readableDidRead)) {
             // `option redispatch`: one more try, on another server when there is one.
             releaseAttempt(ex, sm);
             const other =

@@ -1,0 +1,145 @@
+/** Shared test helpers: Kubernetes objects → RoutingTable, raw sockets, small HTTP clients. */
+import { request } from 'node:http';
+import { connect, type Socket } from 'node:net';
+import { buildRoutingTable, type RouterObject, type RoutingTable } from '@switchyard/route-model';
+
+export const NS = 'pr';
+
+export function service(name: string, portName = 'http'): object {
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name, namespace: NS, uid: `svc-${name}`, creationTimestamp: '2026-01-01T00:00:00Z' },
+    spec: { ports: [{ name: portName, port: 8080, protocol: 'TCP' }] },
+  };
+}
+
+export function endpointSlice(
+  serviceName: string,
+  ports: number[],
+  portName = 'http',
+  suffix = '1',
+): object[] {
+  // One slice per port: an EndpointSlice has one address set for all its ports.
+  return ports.map((port, i) => ({
+    apiVersion: 'discovery.k8s.io/v1',
+    kind: 'EndpointSlice',
+    metadata: {
+      name: `${serviceName}-${suffix}-${i}`,
+      namespace: NS,
+      uid: `eps-${serviceName}-${suffix}-${i}`,
+      labels: { 'kubernetes.io/service-name': serviceName },
+    },
+    addressType: 'IPv4',
+    endpoints: [{ addresses: ['127.0.0.1'], conditions: { ready: true } }],
+    ports: [{ name: portName, port, protocol: 'TCP' }],
+  }));
+}
+
+let seq = 0;
+export function route(
+  name: string,
+  spec: Record<string, unknown>,
+  annotations: Record<string, string> = {},
+): object {
+  seq++;
+  return {
+    apiVersion: 'route.openshift.io/v1',
+    kind: 'Route',
+    metadata: {
+      name,
+      namespace: NS,
+      uid: `route-${name}`,
+      creationTimestamp: `2026-01-01T00:${String(Math.floor(seq / 60) % 60).padStart(2, '0')}:${String(seq % 60).padStart(2, '0')}Z`,
+      annotations,
+    },
+    spec,
+  };
+}
+
+/** A service `name` with one endpoint per port, plus a route to it. */
+export function backendFor(name: string, ports: number[]): object[] {
+  return [service(name), ...endpointSlice(name, ports)];
+}
+
+export function table(objects: object[]): RoutingTable {
+  const { table: t, statuses } = buildRoutingTable(objects as RouterObject[], {
+    allowLoopbackEndpoints: true,
+    allowWildcardRoutes: true,
+  });
+  for (const s of statuses.values()) {
+    if (!s.admitted) throw new Error(`route ${s.key} not admitted: ${s.condition.message ?? ''}`);
+  }
+  return t;
+}
+
+export interface Answer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+  json: { backend?: string; headers?: Record<string, string | string[]>; url?: string } | undefined;
+}
+
+export function get(
+  port: number,
+  host: string,
+  path = '/',
+  headers: Record<string, string | string[]> = {},
+  method = 'GET',
+): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { host: '127.0.0.1', port, path, method, headers: { host, ...headers }, agent: false },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => {
+          body += c;
+        });
+        res.on('end', () => {
+          let json: Answer['json'];
+          try {
+            json = JSON.parse(body);
+          } catch {
+            json = undefined;
+          }
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body, json });
+        });
+      },
+    );
+    req.setTimeout(10_000, () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Sends raw bytes and collects everything until the server closes (or `waitMs` passes). */
+export function raw(
+  port: number,
+  data: string | Buffer,
+  waitMs = 2_000,
+): Promise<{ text: string; closed: boolean }> {
+  return new Promise((resolve) => {
+    const s: Socket = connect(port, '127.0.0.1');
+    let text = '';
+    let closed = false;
+    const t = setTimeout(() => {
+      s.destroy();
+      resolve({ text, closed });
+    }, waitMs);
+    s.on('data', (c) => {
+      text += c.toString('latin1');
+    });
+    s.on('error', () => undefined);
+    s.on('close', () => {
+      closed = true;
+      clearTimeout(t);
+      resolve({ text, closed });
+    });
+    s.write(data);
+  });
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
