@@ -4,7 +4,9 @@
  */
 import { once } from 'node:events';
 import { createServer as createHttpServer, type Server as HttpServer, type ServerOptions } from 'node:http';
-import { createServer as createHttp2Server, type Http2Server } from 'node:http2';
+import { createSecureServer, type Http2SecureServer } from 'node:http2';
+import type { TLSSocket } from 'node:tls';
+import { lowerAscii } from '@switchyard/map-matcher';
 import {
   createServer as createNetServer,
   type AddressInfo,
@@ -14,8 +16,8 @@ import {
 import type { RoutingTable } from '@switchyard/route-model';
 import type { AccessLogEntry } from './access-log.ts';
 import { ProxyRuntimeError } from './errors.ts';
-import { SecureContextCache } from './internal/certs.ts';
-import { setConnInfo } from './internal/conn.ts';
+import { SecureContextCache, selectCertificate } from './internal/certs.ts';
+import { getConnInfo, setConnInfo } from './internal/conn.ts';
 import { handleRequest, type ProxyCore } from './internal/http-handler.ts';
 import { MetricsRegistry, type MetricsSnapshot, renderPrometheus } from './internal/metrics.ts';
 import { PoolManager } from './internal/pools.ts';
@@ -112,7 +114,7 @@ export class DataPlane implements ProxyCore {
   #tlsListener: NetServer | undefined;
   #h1Plain: HttpServer;
   #h1Tls: HttpServer;
-  #h2: Http2Server;
+  #tls: Http2SecureServer;
   addresses: ProxyRuntimeAddresses = { httpPort: undefined, httpsPort: undefined };
   certErrors: { route: string; error: unknown }[] = [];
 
@@ -159,8 +161,41 @@ export class DataPlane implements ProxyCore {
         socket.end(`HTTP/1.1 ${status}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`);
       });
     }
-    this.#h2 = createHttp2Server({ maxSessionMemory: 64 }, onRequest as never);
-    this.#h2.on('sessionError', () => undefined);
+    const certFor = (name: string | undefined) =>
+      selectCertificate(this.#state.certs, name ? lowerAscii(name) : undefined);
+    const dflt = options.defaultCertificate;
+    this.#tls = createSecureServer(
+      {
+        allowHTTP1: false,
+        minVersion: 'TLSv1.2',
+        handshakeTimeout: t.client,
+        ...(dflt ? { cert: dflt.cert, key: dflt.key } : {}),
+        SNICallback: (name, cb) => cb(null, certFor(name)?.context),
+        // h2 only for certificates OpenShift would list with `alpn h2,http/1.1`.
+        ALPNCallback: ({ servername, protocols }) => {
+          if (protocols.includes('h2') && certFor(servername)?.h2) return 'h2';
+          return protocols.includes('http/1.1') ? 'http/1.1' : undefined;
+        },
+      } as Parameters<typeof createSecureServer>[0],
+      onRequest as never,
+    );
+    this.#tls.prependListener('secureConnection', (sock: TLSSocket) => {
+      const raw = (sock as unknown as { _parent?: Socket })._parent;
+      const info = raw ? getConnInfo(raw) : getConnInfo(sock);
+      setConnInfo(sock, {
+        frontend: 'https',
+        clientIp: info.clientIp,
+        clientPort: info.clientPort,
+        dstPort: info.dstPort,
+        h2: sock.alpnProtocol === 'h2',
+        cert: certFor(sock.servername || undefined),
+      });
+      this.#track(sock);
+    });
+    // HTTP/1.1 (ALPN http/1.1 or none) goes to the HTTP/1.1 server, with its header limits.
+    this.#tls.on('unknownProtocol', (sock: TLSSocket) => this.#h1Tls.emit('connection', sock));
+    this.#tls.on('sessionError', () => undefined);
+    this.#tls.on('tlsClientError', (_e, sock) => sock.destroy());
   }
 
   #compile(table: RoutingTable, previous: RuntimeState | undefined): RuntimeState {
@@ -247,7 +282,7 @@ export class DataPlane implements ProxyCore {
         this.addresses = { ...this.addresses, httpPort: await bind(server, o.host, o.httpPort as number) };
     }
     if (o.httpsPort !== false || sharedTls) {
-      const servers = { h1: this.#h1Tls, h2: this.#h2 };
+      const servers = { tls: this.#tls };
       // Node's per-server header-timeout sweeper starts on 'listening'; this server never
       // listens itself (sockets are handed to it), so start the sweeper explicitly.
       this.#h1Tls.emit('listening');
@@ -256,7 +291,7 @@ export class DataPlane implements ProxyCore {
         count(tlsFe, socket);
         socket.on('error', () => socket.destroy());
         const go = (client: { clientIp: string; clientPort: number; dstPort: number }): void => {
-          void handleTlsConnection(this, socket, client, servers, this.#track);
+          void handleTlsConnection(this, socket, client, servers);
         };
         const own = {
           clientIp: socket.remoteAddress ?? '',
@@ -301,7 +336,7 @@ export class DataPlane implements ProxyCore {
     for (const s of this.#sockets) s.destroy();
     this.#h1Tls.close(() => undefined);
     if (!this.#h1Plain.listening) this.#h1Plain.close(() => undefined);
-    this.#h2.close();
+    this.#tls.close();
     await Promise.all(closing);
     await this.pools.destroyAll();
   }

@@ -457,6 +457,9 @@ function forward(
     headersTimeout: backend.serverTimeout,
     bodyTimeout: backend.serverTimeout,
   };
+  // undici would derive SNI (and the name it verifies) from the Host header; re-encrypt must
+  // use the service host name instead.
+  if (backend.upstreamTls) (opts as { servername?: string }).servername = backend.upstreamTls.servername;
   const handler: Dispatcher.DispatchHandler = {
     onConnect(abort) {
       if (ex.finished) abort(new Error('client closed'));

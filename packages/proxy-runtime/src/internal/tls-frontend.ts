@@ -4,10 +4,8 @@
  * from `os_tcp_be.map`) or terminates TLS here with the certificate chosen by SNI and hands the
  * decrypted stream to the HTTP/1.1 or HTTP/2 request path (`fe_sni` / `fe_no_sni`).
  */
-import type { Server as HttpServer } from 'node:http';
-import type { Http2Server } from 'node:http2';
+import type { Http2SecureServer } from 'node:http2';
 import { connect as netConnect, type Socket } from 'node:net';
-import { TLSSocket } from 'node:tls';
 import { lowerAscii } from '@switchyard/map-matcher';
 import { peekClientHello } from '@switchyard/sni-parser';
 import { type BackendState, isAllowed, pickServer, type ServerState } from './backends.ts';
@@ -18,8 +16,8 @@ import { recordResponse } from './metrics.ts';
 
 /** Where a terminated connection goes. @internal */
 export interface TerminatedServers {
-  readonly h1: HttpServer;
-  readonly h2: Http2Server;
+  /** The TLS server (HTTP/2 with `unknownProtocol` handing HTTP/1.1 to the HTTP/1.1 server). */
+  readonly tls: Http2SecureServer;
 }
 
 /** Client facts before TLS (after PROXY protocol when enabled). @internal */
@@ -35,7 +33,6 @@ export async function handleTlsConnection(
   socket: Socket,
   client: RawClient,
   servers: TerminatedServers,
-  track: (s: Socket) => void,
 ): Promise<void> {
   socket.on('error', () => socket.destroy());
   let sni: string | undefined;
@@ -71,25 +68,10 @@ export async function handleTlsConnection(
     socket.destroy();
     return;
   }
-  const tlsSocket = new TLSSocket(socket, {
-    isServer: true,
-    secureContext: cert.context,
-    ...(cert.h2 ? { ALPNProtocols: ['h2', 'http/1.1'] } : {}),
-  });
-  track(tlsSocket);
-  tlsSocket.on('error', () => {
-    tlsSocket.destroy();
-    socket.destroy();
-  });
-  // `timeout client` covers the handshake.
-  tlsSocket.setTimeout(core.options.timeouts.client, () => tlsSocket.destroy());
-  tlsSocket.once('secure', () => {
-    tlsSocket.setTimeout(0);
-    const h2 = tlsSocket.alpnProtocol === 'h2';
-    setConnInfo(tlsSocket, { frontend: 'https', ...client, h2, cert });
-    if (h2) servers.h2.emit('connection', tlsSocket);
-    else servers.h1.emit('connection', tlsSocket);
-  });
+  // Handshake, SNI certificate and ALPN happen in the runtime's TLS server; it reads the
+  // ClientHello again from the bytes peekClientHello put back.
+  setConnInfo(socket, { frontend: 'https', ...client, h2: false, cert });
+  servers.tls.emit('connection', socket);
 }
 
 function passthrough(
