@@ -30,6 +30,10 @@ export interface RouterMetrics {
   readonly reloads: Counter<'result'>;
   /** `switchyard_runtime_updates_total`: HAProxy changes applied without a reload. */
   readonly runtimeUpdates: Counter<string>;
+  /** `switchyard_routes_served`: routes in the table the data plane currently serves. */
+  readonly routesServed: Gauge<string>;
+  /** `switchyard_table_applies_total`: routing tables the data plane has started serving. */
+  readonly tableApplies: Counter<string>;
   /** `switchyard_ready`: 1 when /healthz/ready answers 200. */
   readonly ready: Gauge<string>;
 }
@@ -106,6 +110,16 @@ export function createRouterMetrics(registry: Registry = new Registry()): Router
     runtimeUpdates: new Counter({
       name: 'switchyard_runtime_updates_total',
       help: 'HAProxy changes applied through the runtime API without a reload',
+      registers,
+    }),
+    routesServed: new Gauge({
+      name: 'switchyard_routes_served',
+      help: 'Routes in the routing table the data plane currently serves',
+      registers,
+    }),
+    tableApplies: new Counter({
+      name: 'switchyard_table_applies_total',
+      help: 'Routing tables the data plane has started serving',
       registers,
     }),
     ready: new Gauge({ name: 'switchyard_ready', help: '1 when the router is ready', registers }),

@@ -1,0 +1,134 @@
+/**
+ * The native engine: proxy-runtime in this process. Each table is applied as it arrives (the
+ * swap is atomic and drops no connection, so there is nothing to coalesce).
+ */
+import { createProxyRuntime, isProxyRuntimeError, type ProxyRuntime } from '@switchyard/proxy-runtime';
+import type { RouteStoreChange, RoutingTable } from '@switchyard/route-model';
+import type { Logger } from 'pino';
+import { RouterError } from '../errors.ts';
+import type { RouterMetrics } from '../metrics.ts';
+import type { RouterSettings } from '../settings.ts';
+import type { Engine, EngineListeners } from './engine.ts';
+
+/**
+ * route-model hands out `routes` as a `ReadonlyMap` (a persistent map), while proxy-runtime
+ * currently accepts only a real `Map`. Entries keep their identity; only the container is
+ * copied (O(routes) per update). Remove once proxy-runtime accepts any ReadonlyMap.
+ */
+function toRuntimeTable(table: RoutingTable): RoutingTable {
+  return table.routes instanceof Map ? table : { routes: new Map(table.routes) };
+}
+
+/** Inputs of {@link createNativeEngine}. */
+export interface NativeEngineOptions {
+  readonly settings: RouterSettings;
+  readonly logger: Logger;
+  readonly metrics: RouterMetrics;
+  readonly defaultCertificate: { cert: string; key: string } | undefined;
+  readonly defaultDestinationCa: string | undefined;
+}
+
+/**
+ * Creates the native engine.
+ * @param options - settings, logger, metrics and the default TLS material
+ * @returns the engine (not listening yet)
+ */
+export function createNativeEngine(options: NativeEngineOptions): Engine {
+  const { settings, logger, metrics } = options;
+  let runtime: ProxyRuntime | undefined;
+  let queue: Promise<void> = Promise.resolve();
+  const accessLogger = logger.child({ component: 'access' });
+
+  return {
+    name: 'native',
+    async start(table: RoutingTable): Promise<EngineListeners> {
+      const started = performance.now();
+      try {
+        runtime = createProxyRuntime({
+          host: settings.listenAddress,
+          httpPort: settings.httpPort,
+          httpsPort: settings.httpsPort,
+          table: toRuntimeTable(table),
+          ...(options.defaultCertificate === undefined
+            ? {}
+            : { defaultCertificate: options.defaultCertificate }),
+          ...(options.defaultDestinationCa === undefined
+            ? {}
+            : { defaultDestinationCA: options.defaultDestinationCa }),
+          disableHttp2: settings.disableHttp2,
+          proxyProtocol: settings.proxyProtocol,
+          loadBalanceAlgorithm: settings.loadBalanceAlgorithm,
+          tcpBalanceScheme: settings.tcpBalanceScheme,
+          forwardedHeaders: settings.setForwardedHeaders,
+          ...(settings.cookieName === undefined ? {} : { cookieName: settings.cookieName }),
+          maxConnections: settings.maxConnections,
+          workers: settings.threads,
+          timeouts: {
+            connect: settings.connectTimeout,
+            client: settings.clientTimeout,
+            server: settings.serverTimeout,
+            tunnel: settings.tunnelTimeout,
+            httpRequest: settings.httpRequestTimeout,
+            httpKeepAlive: settings.httpKeepaliveTimeout,
+            inspectDelay: settings.inspectDelay,
+          },
+          ...(settings.accessLog ? { onAccessLog: (entry) => accessLogger.info(entry, 'request') } : {}),
+        });
+        const addresses = await runtime.listen();
+        metrics.routesServed.set(table.routes.size);
+        metrics.tableApplies.inc();
+        metrics.applyDuration.observe({ engine: 'native' }, (performance.now() - started) / 1000);
+        return {
+          httpPort: addresses.httpPort ?? settings.httpPort,
+          httpsPort: addresses.httpsPort ?? settings.httpsPort,
+        };
+      } catch (cause) {
+        const listen = isProxyRuntimeError(cause) && cause.code === 'ERR_PROXY_RUNTIME_LISTEN';
+        const detail = (cause as Error & { cause?: Error }).cause?.message ?? (cause as Error).message;
+        throw new RouterError(
+          listen ? 'ERR_ROUTER_LISTEN' : 'ERR_ROUTER_ENGINE',
+          listen
+            ? `Cannot listen on ${settings.listenAddress} ports ${settings.httpPort} (--http-port) and ${settings.httpsPort} (--https-port): ${detail}`
+            : `The native engine failed to start: ${(cause as Error).message}`,
+          { cause },
+        );
+      }
+    },
+    update(change: RouteStoreChange): Promise<void> {
+      const table = change.table;
+      // Serialised so that tables are applied in order even if one update is slow.
+      queue = queue.then(async () => {
+        if (runtime === undefined) return;
+        const started = performance.now();
+        try {
+          await runtime.update(toRuntimeTable(table));
+          metrics.routesServed.set(table.routes.size);
+          metrics.tableApplies.inc();
+          metrics.applyDuration.observe({ engine: 'native' }, (performance.now() - started) / 1000);
+        } catch (error) {
+          logger.error(
+            { err: error },
+            'the native engine could not apply the routing table; it keeps the previous one',
+          );
+        }
+      });
+      return queue;
+    },
+    settled(): Promise<void> {
+      return queue;
+    },
+    async metrics(): Promise<string> {
+      return runtime === undefined ? '' : runtime.metrics();
+    },
+    alive(): true | string {
+      return true;
+    },
+    async close(drainMs: number): Promise<void> {
+      // Called synchronously first: the listeners stop accepting in this tick, before anything
+      // else can run (readiness has just turned false).
+      const closing = runtime?.close({ graceMs: drainMs });
+      await queue;
+      await closing;
+    },
+  };
+}

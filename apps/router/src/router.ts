@@ -1,0 +1,325 @@
+/**
+ * The controller: wires a source of objects, the route store, an engine, the stats listener and
+ * the logs together, in OpenShift's order (nothing is served before the first full sync), and
+ * shuts down gracefully.
+ */
+import {
+  createRouteStore,
+  diffRoutingTables,
+  type RouteAdmissionStatus,
+  type RouteEntry,
+  type RouterEvent,
+  type RouteStore,
+  type RoutingTable,
+} from '@switchyard/route-model';
+import type { Logger } from 'pino';
+import { type DemoBackends, startDemoBackends } from './demo-backends.ts';
+import type { Engine, EngineListeners } from './engines/engine.ts';
+import { createNativeEngine } from './engines/native.ts';
+import { RouterError } from './errors.ts';
+import { checkHaproxyBinary } from './haproxy-binary.ts';
+import { readCaFile, readCertificateKeyFile } from './internal/pem-file.ts';
+import { probeHttp, reachableAddress } from './internal/probe.ts';
+import { createRouterMetrics, type RouterMetrics } from './metrics.ts';
+import { type OpsServer, startOpsServer } from './ops-server.ts';
+import type { RouterSettings } from './settings.ts';
+import { type Source, startSource } from './sources.ts';
+import { formatSummary, type RouterSummary, summarize } from './summary.ts';
+
+/** Inputs of {@link startRouter}. */
+export interface StartRouterOptions {
+  readonly settings: RouterSettings;
+  readonly logger: Logger;
+  /** The version shown in logs. */
+  readonly version: string;
+  /** Writes human-readable text (the startup summary, demo curl commands). @default none */
+  readonly print?: (text: string) => void;
+}
+
+/** A running router. */
+export interface RunningRouter {
+  /** Bound ports (useful with port 0). */
+  readonly listeners: EngineListeners & { readonly statsPort: number };
+  readonly store: RouteStore;
+  readonly engine: Engine;
+  readonly metrics: RouterMetrics;
+  /** The startup summary. */
+  readonly summary: RouterSummary;
+  /** Resolves once every event received so far is served by the engine. */
+  settled(): Promise<void>;
+  /** Graceful shutdown: readiness false, optional delay, stop accepting, drain, close. Idempotent. */
+  shutdown(): Promise<void>;
+}
+
+function displayKey(key: string): string {
+  const colon = key.indexOf(':');
+  return colon === -1 ? key : `${key.slice(0, colon)}/${key.slice(colon + 1)}`;
+}
+
+function describeRoute(entry: RouteEntry | undefined, status: RouteAdmissionStatus): string {
+  return `${status.host}${entry?.path ?? ''}`;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Starts the router described by the settings and resolves once it serves the first full sync.
+ * @param options - settings, logger, version
+ * @returns the running router
+ * @throws RouterError with the codes listed in {@link RouterErrorCode} (each maps to an exit code)
+ */
+export async function startRouter(options: StartRouterOptions): Promise<RunningRouter> {
+  const { settings, logger } = options;
+  const metrics = createRouterMetrics();
+  const cleanups: (() => Promise<void>)[] = [];
+  const cleanup = async (): Promise<void> => {
+    for (const fn of cleanups.reverse()) await fn().catch(() => undefined);
+  };
+
+  try {
+    const haproxy =
+      settings.engine === 'haproxy' ? await checkHaproxyBinary(settings.haproxyBinary) : undefined;
+    if (haproxy !== undefined)
+      logger.info({ version: haproxy.version, binary: haproxy.binary }, 'found HAProxy');
+
+    const defaultCertificate =
+      settings.defaultCertificate === undefined
+        ? undefined
+        : await readCertificateKeyFile(
+            settings.defaultCertificate,
+            '--default-certificate (DEFAULT_CERTIFICATE_PATH)',
+          );
+    const defaultDestinationCaPath = settings.defaultDestinationCa;
+    const defaultDestinationCa =
+      defaultDestinationCaPath === undefined
+        ? undefined
+        : await readCaFile(
+            defaultDestinationCaPath,
+            '--default-destination-ca (DEFAULT_DESTINATION_CA_PATH)',
+          );
+
+    const store = createRouteStore({
+      namespaceOwnership: settings.disableNamespaceOwnershipCheck ? 'InterNamespaceAllowed' : 'Strict',
+      allowWildcardRoutes: settings.allowWildcardRoutes,
+      ...(settings.routerDomain === undefined ? {} : { routerDomain: settings.routerDomain }),
+      allowedDomains: settings.allowedDomains,
+      deniedDomains: settings.deniedDomains,
+      allowLoopbackEndpoints: settings.allowLoopbackEndpoints ?? settings.routes !== undefined,
+      ...(defaultDestinationCaPath === undefined
+        ? {}
+        : { defaultDestinationCAPath: defaultDestinationCaPath }),
+    });
+
+    if (settings.engine === 'haproxy')
+      throw new RouterError(
+        'ERR_ROUTER_ENGINE',
+        'The haproxy engine is not wired into this build yet: use --engine native',
+      );
+    const engine: Engine = createNativeEngine({
+      settings,
+      logger,
+      metrics,
+      defaultCertificate,
+      defaultDestinationCa,
+    });
+
+    let engineListeners: EngineListeners | undefined;
+    let shuttingDown = false;
+    const probeAddress = reachableAddress(settings.listenAddress);
+
+    const ops: OpsServer = await startOpsServer({
+      host: settings.listenAddress,
+      port: settings.statsPort,
+      registry: metrics.registry,
+      extraMetrics: () => engine.metrics(),
+      liveness: { controller: () => true, 'data-plane': () => engine.alive() },
+      readiness: {
+        'has-synced': () => (engineListeners !== undefined ? true : 'the first sync is not served yet'),
+        'process-running': () => (shuttingDown ? 'shutting down' : true),
+        'backend-http': async () => {
+          if (engineListeners === undefined) return 'not listening yet';
+          const result = await probeHttp(probeAddress, engineListeners.httpPort, settings.proxyProtocol);
+          metrics.ready.set(result === true && !shuttingDown ? 1 : 0);
+          return result;
+        },
+      },
+    });
+    cleanups.push(() => ops.close());
+
+    // Events are folded in order, one batch at a time; a batch that arrives while the engine
+    // applies the previous one is merged with anything else that arrived meanwhile.
+    let pending: RouterEvent[] = [];
+    let processing: Promise<void> = Promise.resolve();
+    let source: Source | undefined;
+    let manifestProblems = 0;
+
+    const updateRouteMetrics = (): void => {
+      let admitted = 0;
+      let rejected = 0;
+      const reasons = new Map<string, number>();
+      for (const status of store.statuses.values()) {
+        if (status.admitted) admitted += 1;
+        else {
+          rejected += 1;
+          const reason = status.condition.reason ?? 'Unknown';
+          reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
+        }
+      }
+      metrics.routes.set({ state: 'admitted' }, admitted);
+      metrics.routes.set({ state: 'rejected' }, rejected);
+      metrics.rejections.reset();
+      for (const [reason, count] of reasons) metrics.rejections.set({ reason }, count);
+    };
+
+    const logStatusChanges = (keys: readonly string[], table: RoutingTable): void => {
+      for (const key of keys) {
+        const status = store.statuses.get(key);
+        const route = displayKey(key);
+        if (status === undefined) {
+          logger.info({ route }, `route ${route} removed`);
+        } else if (status.admitted) {
+          logger.info(
+            { route, host: status.host },
+            `route ${route} admitted: ${describeRoute(table.routes.get(key), status)}`,
+          );
+        } else {
+          const { reason, message } = status.condition;
+          logger.error(
+            { route, host: status.host, reason, message },
+            `route ${route} rejected: ${reason ?? 'Rejected'}: ${message ?? ''}`.trimEnd(),
+          );
+        }
+        for (const diagnostic of status?.diagnostics ?? []) {
+          logger.warn(
+            { route, field: diagnostic.field },
+            `route ${route}: ${diagnostic.field}: ${diagnostic.message}`,
+          );
+        }
+      }
+    };
+
+    const processBatch = async (): Promise<void> => {
+      if (pending.length === 0) return;
+      const batch = pending;
+      pending = [];
+      for (const event of batch) metrics.events.inc({ type: event.type });
+      const started = performance.now();
+      const change = store.apply(batch);
+      metrics.syncDuration.observe((performance.now() - started) / 1000);
+      updateRouteMetrics();
+      source?.afterApply(store);
+      if (engineListeners === undefined) return; // the first table is served by engine.start
+      logStatusChanges(change.statusesChanged, change.table);
+      if (change.table !== change.previous) await engine.update(change);
+    };
+
+    const onEvents = (events: readonly RouterEvent[]): void => {
+      pending.push(...events);
+      processing = processing.then(processBatch).catch((error: unknown) => {
+        logger.error({ err: error }, 'failed to apply a batch of events');
+      });
+    };
+
+    source = await startSource(settings, logger, onEvents, (count) => {
+      manifestProblems = count;
+      metrics.manifestProblems.set(count);
+    });
+    cleanups.push(() => (source as Source).close());
+    await processing;
+    source.afterApply(store);
+    if (!store.synced)
+      throw new RouterError(
+        'ERR_ROUTER_ENGINE',
+        'The source finished its initial sync without a synced event',
+      );
+
+    let demo: DemoBackends | undefined;
+    if (settings.demoBackends && settings.routes !== undefined) {
+      demo = await startDemoBackends({ table: store.table, routesPath: settings.routes, logger });
+      cleanups.push(() => (demo as DemoBackends).close());
+    }
+
+    const firstTable = store.table;
+    engineListeners = await engine.start(firstTable);
+    cleanups.push(() => engine.close(0));
+    if (store.table !== firstTable) {
+      // Events that arrived while the engine started.
+      await engine.update({
+        previous: firstTable,
+        table: store.table,
+        diff: diffRoutingTables(firstTable, store.table),
+        statusesChanged: [],
+      });
+    }
+    await engine.settled();
+
+    const listeners = { ...engineListeners, statsPort: ops.port };
+    const summary = summarize({
+      settings,
+      listeners,
+      store,
+      engine: engine.name,
+      manifestProblems,
+      ...(demo === undefined ? {} : { demo }),
+    });
+    logger.info(
+      options.print !== undefined
+        ? { engine: engine.name, listeners: summary.listeners }
+        : {
+            engine: engine.name,
+            listeners: summary.listeners,
+            admitted: summary.admitted,
+            rejected: summary.rejected,
+            ...(summary.curl.length === 0 ? {} : { curl: summary.curl }),
+          },
+      `switchyard ${options.version} serving ${summary.admitted.length} admitted route(s), ${summary.rejected.length} rejected, with the ${engine.name} engine`,
+    );
+    for (const rejected of summary.rejected) {
+      logger.error(
+        { route: rejected.route, host: rejected.host, reason: rejected.reason, message: rejected.message },
+        `route ${rejected.route} rejected: ${rejected.reason}: ${rejected.message}`,
+      );
+    }
+    options.print?.(formatSummary(summary, options.version));
+
+    let closing: Promise<void> | undefined;
+    return {
+      listeners,
+      store,
+      engine,
+      metrics,
+      summary,
+      async settled(): Promise<void> {
+        await processing;
+        await engine.settled();
+      },
+      shutdown(): Promise<void> {
+        closing ??= (async () => {
+          shuttingDown = true;
+          metrics.ready.set(0);
+          logger.info(
+            { delayMs: settings.gracefulShutdownDelay, drainMs: settings.drainTimeout },
+            'shutting down: readiness is now false',
+          );
+          if (settings.gracefulShutdownDelay > 0) await sleep(settings.gracefulShutdownDelay);
+          // The engine stops accepting in this same tick (no new connection after readiness
+          // drops when there is no delay); in-flight requests drain meanwhile.
+          const engineClosed = engine.close(settings.drainTimeout);
+          logger.info('stopped accepting connections; draining in-flight requests');
+          await (source as Source).close();
+          await processing;
+          await engineClosed;
+          await demo?.close();
+          await ops.close();
+          logger.info('shutdown complete');
+        })();
+        return closing;
+      },
+    };
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+}
