@@ -3,6 +3,7 @@
  */
 import type { RouteEntry, RoutingTable, RoutingTableDiff } from './routing-table.ts';
 import { deepEqual } from './internal/util.ts';
+import { PersistentMap } from './persistent-map.ts';
 
 function sameExceptServers(a: RouteEntry, b: RouteEntry): boolean {
   if (a.serviceUnits.length !== b.serviceUnits.length) return false;
@@ -14,6 +15,24 @@ function sameExceptServers(a: RouteEntry, b: RouteEntry): boolean {
   const { serviceUnits: _a, activeEndpoints: _ae, ...restA } = a;
   const { serviceUnits: _b, activeEndpoints: _be, ...restB } = b;
   return deepEqual(restA, restB);
+}
+
+/**
+ * How one entry changed between two tables: `undefined` when it did not.
+ *
+ * @param a - the entry before (undefined if absent)
+ * @param b - the entry after (undefined if absent)
+ * @returns the diff list the key belongs to
+ */
+export function classifyEntryChange(
+  a: RouteEntry | undefined,
+  b: RouteEntry | undefined,
+): keyof RoutingTableDiff | undefined {
+  if (a === b) return undefined;
+  if (a === undefined) return 'added';
+  if (b === undefined) return 'removed';
+  if (deepEqual(a, b)) return undefined;
+  return sameExceptServers(a, b) ? 'serversOnly' : 'changed';
 }
 
 /**
@@ -33,15 +52,16 @@ export function diffRoutingTables(prev: RoutingTable, next: RoutingTable): Routi
   const changed: string[] = [];
   const serversOnly: string[] = [];
   if (prev === next) return { added, removed, changed, serversOnly };
-  for (const [k, b] of next.routes) {
-    const a = prev.routes.get(k);
-    if (a === undefined) added.push(k);
-    else if (a !== b && !deepEqual(a, b)) {
-      if (sameExceptServers(a, b)) serversOnly.push(k);
-      else changed.push(k);
-    }
+  const out = { added, removed, changed, serversOnly };
+  // Versions of one store share structure: only look at the parts that differ.
+  const keys =
+    prev.routes instanceof PersistentMap && next.routes instanceof PersistentMap
+      ? prev.routes.changedKeys(next.routes)
+      : new Set([...prev.routes.keys(), ...next.routes.keys()]);
+  for (const k of keys) {
+    const kind = classifyEntryChange(prev.routes.get(k), next.routes.get(k));
+    if (kind !== undefined) out[kind].push(k);
   }
-  for (const k of prev.routes.keys()) if (!next.routes.has(k)) removed.push(k);
   const sort = (x: string[]): string[] => x.sort();
   return {
     added: sort(added),

@@ -2,7 +2,7 @@
  * The route store: folds RouterEvents into state and derives the RoutingTable and the admission
  * statuses, recomputing only what a change touches.
  */
-import { enableMapSet, produce, freeze } from 'immer';
+import { freeze, produce } from 'immer';
 import { match } from 'ts-pattern';
 import { parseRoutePolicies } from './annotations.ts';
 import {
@@ -13,12 +13,13 @@ import {
   checkAdmissionFunction,
   rewriteRouteHost,
 } from './admission.ts';
-import { diffRoutingTables } from './diff.ts';
+import { classifyEntryChange } from './diff.ts';
 import { SERVICE_NAME_LABEL, filterServersByPort, resolveServiceEndpoints } from './endpoints.ts';
 import { RouteModelError } from './errors.ts';
 import { aggregate } from './internal/field-errors.ts';
 import { deepEqual, domainForHost, timestampMillis, timestampText } from './internal/util.ts';
 import { backendName, routeKey, routingKeyName } from './naming.ts';
+import { PersistentMap } from './persistent-map.ts';
 import type {
   InsecurePolicy,
   RouteAdmissionStatus,
@@ -35,8 +36,6 @@ import type {
 import type { EndpointSlice, Namespace, Route, RouterEvent, RouterObject, Secret, Service } from './types.ts';
 import { validateRoute } from './validation.ts';
 import { calculateServiceWeights, serviceUnitWeight } from './weights.ts';
-
-enableMapSet();
 
 /** Options of {@link createRouteStore}, named after OpenShift's settings. */
 export interface RouteStoreOptions {
@@ -149,7 +148,7 @@ interface Prepared {
   readonly wildcardPolicy: string;
 }
 
-const EMPTY_TABLE: RoutingTable = freeze({ routes: new Map<string, RouteEntry>() }, true);
+const EMPTY_TABLE: RoutingTable = Object.freeze({ routes: PersistentMap.empty<RouteEntry>() });
 
 function kindOf(o: RouterObject): 'Route' | 'Service' | 'EndpointSlice' | 'Namespace' | 'Secret' | undefined {
   const k = (o as { kind?: string }).kind;
@@ -255,10 +254,7 @@ export function createRouteStore(options: RouteStoreOptions = {}): RouteStore {
   const routesByService = new Map<string, Set<string>>();
 
   let table: RoutingTable = EMPTY_TABLE;
-  let statuses: ReadonlyMap<string, RouteAdmissionStatus> = freeze(
-    new Map<string, RouteAdmissionStatus>(),
-    true,
-  );
+  let statuses: PersistentMap<RouteAdmissionStatus> = PersistentMap.empty<RouteAdmissionStatus>();
   let synced = false;
 
   function prepare(key: string, route: Route): Prepared {
@@ -399,11 +395,19 @@ export function createRouteStore(options: RouteStoreOptions = {}): RouteStore {
         !p.tls?.destinationCACertificate &&
         options.defaultDestinationCAPath !== undefined,
       policies: p.policies,
-      annotations: p.route.metadata.annotations ?? {},
+      annotations: { ...(p.route.metadata.annotations ?? {}) },
     };
     if (p.tls !== undefined) entry.tls = p.tls;
-    if (previous && deepEqual(previous, entry)) return previous;
-    return entry;
+    if (!previous) return freeze(entry, true);
+    // immer copies on write: fields that did not change keep their identity, and an entry
+    // without any change is returned as is.
+    return produce(previous, (draft) => {
+      const d = draft as Record<string, unknown>;
+      const next = entry as unknown as Record<string, unknown>;
+      const prev = previous as unknown as Record<string, unknown>;
+      for (const k of Object.keys(next)) if (!deepEqual(prev[k], next[k])) d[k] = next[k];
+      for (const k of Object.keys(prev)) if (!(k in next)) delete d[k];
+    });
   }
 
   function buildStatus(key: string, p: Prepared, d: AdmissionDecision): RouteAdmissionStatus {
@@ -589,41 +593,29 @@ export function createRouteStore(options: RouteStoreOptions = {}): RouteStore {
     }
 
     const previous = table;
+    const diff = {
+      added: [] as string[],
+      removed: [] as string[],
+      changed: [] as string[],
+      serversOnly: [] as string[],
+    };
     if (entryUpdates.size > 0) {
-      const adds = [...entryUpdates].filter(([k, v]) => v !== undefined && !table.routes.has(k));
-      if (adds.length === 0) {
-        // Updates and removals keep the key order: let immer copy on write.
-        table = produce(table, (draft) => {
-          for (const [k, v] of entryUpdates) {
-            if (v === undefined) draft.routes.delete(k);
-            else draft.routes.set(k, v as never);
-          }
-        });
-      } else {
-        // New keys: rebuild the map in ascending key order (Go templates range over sorted keys).
-        const merged = new Map<string, RouteEntry>(table.routes);
-        for (const [k, v] of entryUpdates) {
-          if (v === undefined) merged.delete(k);
-          else merged.set(k, v);
-        }
-        const keys = [...merged.keys()].sort();
-        const sorted = new Map<string, RouteEntry>();
-        for (const k of keys) sorted.set(k, merged.get(k)!);
-        table = freeze({ routes: sorted }, true);
+      const routesMap = (table.routes as PersistentMap<RouteEntry>).withChanges(entryUpdates);
+      if (routesMap !== table.routes) table = Object.freeze({ routes: routesMap });
+      for (const [k, next] of entryUpdates) {
+        const kind = classifyEntryChange(previous.routes.get(k), next);
+        if (kind !== undefined) diff[kind].push(k);
       }
+      for (const list of Object.values(diff)) list.sort();
     }
     if (statusUpdates.size > 0) {
-      statuses = produce(statuses as Map<string, RouteAdmissionStatus>, (draft) => {
-        for (const [k, v] of statusUpdates) {
-          if (v === undefined) draft.delete(k);
-          else draft.set(k, v as never);
-        }
-      });
+      for (const v of statusUpdates.values()) if (v !== undefined) freeze(v, true);
+      statuses = statuses.withChanges(statusUpdates);
     }
     return {
       previous,
       table,
-      diff: diffRoutingTables(previous, table),
+      diff,
       statusesChanged: [...statusUpdates.keys()].sort(),
     };
   }
