@@ -27,11 +27,14 @@ export interface Rec<T> {
 type Bucket<T> = Rec<T>[];
 
 interface HostPaths<T> {
-  root: Bucket<T> | undefined;
+  /** The best entry without a path, read by every lookup of this host. */
+  root: Rec<T> | undefined;
+  /** Every entry without a path, in rank order, only while there are several. */
+  rootAll: Bucket<T> | undefined;
   /** Paths not ending in `/`: match the path itself or the path followed by `/...`. */
-  seg: Map<string, Bucket<T>>;
+  seg: Map<string, Bucket<T>> | undefined;
   /** Paths ending in `/`: match any input path they are a prefix of. */
-  pre: Map<string, Bucket<T>>;
+  pre: Map<string, Bucket<T>> | undefined;
   count: number;
   maxLen: number;
 }
@@ -52,8 +55,17 @@ export class RegIndex<T> {
   readonly #sniWild = new Map<string, Bucket<T>>();
   /** Non-indexed entries, in rank order. */
   readonly #regexList: Rec<T>[] = [];
-  readonly #byKey = new Map<string, Rec<T>[]>();
+  /** Entries by key: the entry itself, or an array when the key is repeated (rare). */
+  readonly #byKey = new Map<string, Rec<T> | Rec<T>[]>();
   #all: Rec<T>[] | undefined;
+  /**
+   * Lower bounds on the rank of any entry in the wildcard and SNI tables: when the best match
+   * found so far ranks before the bound, that table cannot change the answer and is not probed
+   * (OpenShift sorts wildcard lines last, so an exact host match skips the wildcard probe). A
+   * bound may be stale (its entry removed); it then only probes more than needed.
+   */
+  #wildBound: Rec<T> | undefined;
+  #sniBound: Rec<T> | undefined;
 
   constructor(order: RankOrder) {
     this.order = order;
@@ -115,7 +127,8 @@ export class RegIndex<T> {
       line,
       payload,
       seq: this.#seq++,
-      sortLine: `${key} ${sortValue}`,
+      // Only the 'openshift' order compares lines; 'file' order saves the string.
+      sortLine: this.order === 'openshift' ? `${key} ${sortValue}` : '',
       bytes,
       parsed,
       re,
@@ -127,33 +140,45 @@ export class RegIndex<T> {
     this.#size++;
     this.#all = undefined;
     const same = this.#byKey.get(rec.key);
-    if (same === undefined) this.#byKey.set(rec.key, [rec]);
-    else same.push(rec);
+    if (same === undefined) this.#byKey.set(rec.key, rec);
+    else if (Array.isArray(same)) same.push(rec);
+    else this.#byKey.set(rec.key, [same, rec]);
     const p = rec.parsed;
     if (p === undefined) {
       this.#insertSorted(this.#regexList, rec);
       return;
     }
     if (p.kind === 'sni') {
+      if (this.#sniBound === undefined || this.before(rec, this.#sniBound)) this.#sniBound = rec;
       const m = p.wildcard ? this.#sniWild : this.#sniExact;
       const b = m.get(p.host);
       if (b === undefined) m.set(p.host, [rec]);
       else this.#insertSorted(b, rec);
       return;
     }
+    if (p.wildcard && (this.#wildBound === undefined || this.before(rec, this.#wildBound)))
+      this.#wildBound = rec;
     const m = p.wildcard ? this.#routeWild : this.#routeExact;
     let hp = m.get(p.host);
     if (hp === undefined) {
-      hp = { root: undefined, seg: new Map(), pre: new Map(), count: 0, maxLen: 0 };
+      // Most hosts have only a root entry: the path tables are created on first use.
+      hp = { root: undefined, rootAll: undefined, seg: undefined, pre: undefined, count: 0, maxLen: 0 };
       m.set(p.host, hp);
     }
     hp.count++;
     if (p.path === '') {
-      if (hp.root === undefined) hp.root = [rec];
-      else this.#insertSorted(hp.root, rec);
+      if (hp.root === undefined) hp.root = rec;
+      else {
+        // A repeated root key: keep them all, in rank order.
+        hp.rootAll ??= [hp.root];
+        this.#insertSorted(hp.rootAll, rec);
+        hp.root = hp.rootAll[0];
+      }
       return;
     }
-    const pm = p.path.endsWith('/') ? hp.pre : hp.seg;
+    let pm: Map<string, Bucket<T>>;
+    if (p.path.endsWith('/')) pm = hp.pre ??= new Map();
+    else pm = hp.seg ??= new Map();
     if (p.path.length > hp.maxLen) hp.maxLen = p.path.length;
     const b = pm.get(p.path);
     if (b === undefined) pm.set(p.path, [rec]);
@@ -164,10 +189,17 @@ export class RegIndex<T> {
   delete(rec: Rec<T>): boolean {
     if (rec.removed) return false;
     const same = this.#byKey.get(rec.key);
-    const at = same === undefined ? -1 : same.indexOf(rec);
-    if (same === undefined || at === -1) return false;
-    same.splice(at, 1);
-    if (same.length === 0) this.#byKey.delete(rec.key);
+    if (same === undefined) return false;
+    if (Array.isArray(same)) {
+      const at = same.indexOf(rec);
+      if (at === -1) return false;
+      same.splice(at, 1);
+      if (same.length === 1) this.#byKey.set(rec.key, same[0] as Rec<T>);
+    } else if (same === rec) {
+      this.#byKey.delete(rec.key);
+    } else {
+      return false;
+    }
     rec.removed = true;
     this.#size--;
     this.#all = undefined;
@@ -180,6 +212,7 @@ export class RegIndex<T> {
       const m = p.wildcard ? this.#sniWild : this.#sniExact;
       const b = m.get(p.host);
       if (b !== undefined && removeFrom(b, rec) === 0) m.delete(p.host);
+      if (this.#sniExact.size === 0 && this.#sniWild.size === 0) this.#sniBound = undefined;
       return true;
     }
     const m = p.wildcard ? this.#routeWild : this.#routeExact;
@@ -187,25 +220,43 @@ export class RegIndex<T> {
     if (hp === undefined) return true;
     hp.count--;
     if (p.path === '') {
-      if (hp.root !== undefined && removeFrom(hp.root, rec) === 0) hp.root = undefined;
+      if (hp.rootAll !== undefined) {
+        removeFrom(hp.rootAll, rec);
+        hp.root = hp.rootAll[0];
+        if (hp.rootAll.length <= 1) hp.rootAll = undefined;
+      } else if (hp.root === rec) {
+        hp.root = undefined;
+      }
     } else {
-      const pm = p.path.endsWith('/') ? hp.pre : hp.seg;
-      const b = pm.get(p.path);
-      if (b !== undefined && removeFrom(b, rec) === 0) pm.delete(p.path);
+      const slash = p.path.endsWith('/');
+      const pm = slash ? hp.pre : hp.seg;
+      const b = pm?.get(p.path);
+      if (pm !== undefined && b !== undefined && removeFrom(b, rec) === 0) {
+        pm.delete(p.path);
+        if (pm.size === 0) {
+          if (slash) hp.pre = undefined;
+          else hp.seg = undefined;
+        }
+      }
     }
     if (hp.count === 0) m.delete(p.host);
+    if (this.#routeWild.size === 0) this.#wildBound = undefined;
     return true;
   }
 
   byKey(key: string): readonly Rec<T>[] {
-    return this.#byKey.get(key) ?? [];
+    const same = this.#byKey.get(key);
+    return same === undefined ? [] : Array.isArray(same) ? same : [same];
   }
 
   /** Every record in rank order. */
   records(): Rec<T>[] {
     if (this.#all === undefined) {
       const all: Rec<T>[] = [];
-      for (const list of this.#byKey.values()) for (const r of list) all.push(r);
+      for (const same of this.#byKey.values()) {
+        if (Array.isArray(same)) all.push(...same);
+        else all.push(same);
+      }
       all.sort((a, b) => (this.before(a, b) ? -1 : this.before(b, a) ? 1 : 0));
       this.#all = all;
     }
@@ -237,10 +288,15 @@ export class RegIndex<T> {
     let best: Rec<T> | undefined;
     if (this.#routeExact.size > 0) best = this.#routeHost(this.#routeExact, s, best);
     const dot = s.indexOf('.');
-    if (dot !== -1 && this.#routeWild.size > 0)
+    const wb = this.#wildBound;
+    if (dot !== -1 && wb !== undefined && (best === undefined || this.before(wb, best))) {
       best = this.#routeHost(this.#routeWild, s.slice(dot + 1), best);
-    if (this.#sniExact.size > 0) best = this.#pick(this.#sniExact.get(s), best);
-    if (dot !== -1 && this.#sniWild.size > 0) best = this.#pick(this.#sniWild.get(s.slice(dot + 1)), best);
+    }
+    const sb = this.#sniBound;
+    if (sb !== undefined && (best === undefined || this.before(sb, best))) {
+      if (this.#sniExact.size > 0) best = this.#pick(this.#sniExact.get(s), best);
+      if (dot !== -1 && this.#sniWild.size > 0) best = this.#pick(this.#sniWild.get(s.slice(dot + 1)), best);
+    }
     const list = this.#regexList;
     for (let i = 0; i < list.length; i++) {
       const rec = list[i] as Rec<T>;
@@ -262,35 +318,44 @@ export class RegIndex<T> {
    */
   #routeHost(m: Map<string, HostPaths<T>>, s: string, best: Rec<T> | undefined): Rec<T> | undefined {
     const slash = s.indexOf('/');
-    let hostPart = slash === -1 ? s : s.slice(0, slash);
-    const colon = hostPart.indexOf(':');
-    if (colon !== -1) {
-      if (!PORT.test(hostPart.slice(colon + 1))) return best;
-      hostPart = hostPart.slice(0, colon);
+    let end = slash === -1 ? s.length : slash;
+    const colon = s.indexOf(':');
+    let hostPart: string;
+    if (colon !== -1 && colon < end) {
+      if (!PORT.test(s.slice(colon + 1, end))) return best;
+      hostPart = s.slice(0, colon);
+      end = colon;
+    } else {
+      hostPart = slash === -1 ? s : s.slice(0, slash);
     }
-    const rest = slash === -1 ? '' : s.slice(slash);
     const hp = m.get(hostPart);
-    if (hp !== undefined) best = this.#paths(hp, rest, best);
-    if (hostPart.charCodeAt(hostPart.length - 1) === 0x2e) {
+    if (hp !== undefined) best = this.#paths(hp, s, slash, best);
+    if (hostPart.charCodeAt(end - 1) === 0x2e) {
       const hp2 = m.get(hostPart.slice(0, -1));
-      if (hp2 !== undefined) best = this.#paths(hp2, rest, best);
+      if (hp2 !== undefined) best = this.#paths(hp2, s, slash, best);
     }
     return best;
   }
 
-  /** Every path key that can match `rest` is a prefix of it ending at or just before a `/`. */
-  #paths(hp: HostPaths<T>, rest: string, best: Rec<T> | undefined): Rec<T> | undefined {
-    best = this.#pick(hp.root, best);
-    if (hp.seg.size === 0 && hp.pre.size === 0) return best;
+  /**
+   * The input path is `s` from `slash` on. Every path key that can match it is a prefix of it
+   * ending at or just before a `/`, so only those prefixes are probed.
+   */
+  #paths(hp: HostPaths<T>, s: string, slash: number, best: Rec<T> | undefined): Rec<T> | undefined {
+    const root = hp.root;
+    if (root !== undefined && (best === undefined || this.before(root, best))) best = root;
     const seg = hp.seg;
     const pre = hp.pre;
-    const n = Math.min(rest.length, hp.maxLen);
-    for (let i = 1; i <= n; i++) {
-      if (rest.charCodeAt(i) !== 0x2f) continue;
-      if (seg.size > 0) best = this.#pick(seg.get(rest.slice(0, i)), best);
-      if (pre.size > 0 && i + 1 <= hp.maxLen) best = this.#pick(pre.get(rest.slice(0, i + 1)), best);
+    if ((seg === undefined && pre === undefined) || slash === -1) return best;
+    const max = slash + hp.maxLen;
+    const n = Math.min(s.length, max);
+    for (let i = slash + 1; i <= n; i++) {
+      if (s.charCodeAt(i) !== 0x2f) continue;
+      if (seg !== undefined) best = this.#pick(seg.get(s.slice(slash, i)), best);
+      if (pre !== undefined && i < max) best = this.#pick(pre.get(s.slice(slash, i + 1)), best);
     }
-    if (seg.size > 0 && rest.length <= hp.maxLen) best = this.#pick(seg.get(rest), best);
+    if (seg !== undefined && s.length <= max)
+      best = this.#pick(seg.get(slash === 0 ? s : s.slice(slash)), best);
     return best;
   }
 
