@@ -279,21 +279,36 @@ export function parseClientHello(data: Uint8Array, options?: ParseClientHelloOpt
     return parseBody(data, firstFragment + 4, firstFragment + total, recordVersion, records, total, pos);
   }
   // Reassemble the fragments into one contiguous message; the records were validated above.
-  const message = new Uint8Array(total);
+  // Every field of the hello is copied out (numbers, new strings), so the message can live in a
+  // reused scratch buffer: allocating an ArrayBuffer per parse costs more than the parse.
+  const message = total <= reassembly.length ? reassembly : new Uint8Array(total);
   let filled = 0;
   let q = 0;
   while (filled < total) {
     const rlen = ((data[q + 3] as number) << 8) | (data[q + 4] as number);
     const take = Math.min(rlen, total - filled);
-    message.set(data.subarray(q + 5, q + 5 + take), filled);
+    copyBytes(message, filled, data, q + 5, take);
     filled += take;
     q += 5 + rlen;
   }
   return parseBody(message, 4, total, recordVersion, records, total, pos);
 }
 
-/** Marks extension types seen in the current parse; cleared before returning. */
-const seen = new Uint8Array(8192);
+/** Copies `n` bytes; native memcpy for long runs, a loop where a subarray view would cost more. */
+function copyBytes(dst: Uint8Array, at: number, src: Uint8Array, from: number, n: number): void {
+  if (n >= 128) dst.set(src.subarray(from, from + n), at);
+  else for (let i = 0; i < n; i++) dst[at + i] = src[from + i] as number;
+}
+
+/** Scratch for reassembling a hello spread over records; larger hellos get their own buffer. */
+const reassembly = new Uint8Array(DEFAULT_MAX_BYTES);
+
+/**
+ * Duplicate-extension detection without clearing: `stamps[type] === generation` means "seen in
+ * this parse". The generation advances per parse; on wrap-around the table is zeroed once.
+ */
+const stamps = new Uint16Array(65536);
+let generation = 0;
 
 function u16(b: Uint8Array, i: number): number {
   return ((b[i] as number) << 8) | (b[i + 1] as number);
@@ -360,6 +375,9 @@ function parseBody(
       );
     }
     let problem: ClientHelloInvalid | undefined;
+    generation = generation === 0xffff ? 1 : generation + 1;
+    if (generation === 1) stamps.fill(0);
+    const gen = generation;
     while (p < end) {
       if (p + 4 > end) {
         problem = invalid('malformed-extensions', 'extension header overruns the extensions block');
@@ -375,16 +393,16 @@ function parseBody(
         );
         break;
       }
-      const bit = 1 << (type & 7);
-      const slot = type >> 3;
-      if (((seen[slot] as number) & bit) !== 0) {
+      if (stamps[type] === gen) {
         problem = invalid('duplicate-extension', `extension ${type} appears twice`);
         break;
       }
-      seen[slot] = (seen[slot] as number) | bit;
+      stamps[type] = gen;
       extensionTypes.push(type);
       if ((type & 0x0f0f) === 0x0a0a && type >> 8 === (type & 0xff)) hasGrease = true;
-      if (type === 0) {
+      if (type > 43) {
+        if (type === ECH_EXTENSION_TYPE) hasEncryptedClientHello = true;
+      } else if (type === 0) {
         const r = parseServerName(b, p, p + elen);
         if (typeof r !== 'string') {
           problem = r;
@@ -412,12 +430,9 @@ function parseBody(
           if ((v & 0x0f0f) === 0x0a0a && v >> 8 === (v & 0xff)) hasGrease = true;
           supportedVersions[i] = v;
         }
-      } else if (type === ECH_EXTENSION_TYPE) {
-        hasEncryptedClientHello = true;
       }
       p += elen;
     }
-    for (let i = 0; i < extensionTypes.length; i++) seen[(extensionTypes[i] as number) >> 3] = 0;
     if (problem !== undefined) return problem;
   }
 
@@ -485,12 +500,47 @@ function parseServerName(b: Uint8Array, p: number, end: number): string | Client
             `server_name host_name byte 0x${c.toString(16)} is not printable ASCII`,
           );
         }
-        name += String.fromCharCode(c);
       }
+      name = latin1(b, p, p + nameLen);
     }
     p += nameLen;
   }
   return name;
+}
+
+/** Returns the shared string for the common ALPN ids, so parsing them allocates nothing. */
+function knownAlpn(b: Uint8Array, p: number, n: number): string | undefined {
+  if (n === 2 && b[p] === 0x68) {
+    if (b[p + 1] === 0x32) return 'h2';
+    if (b[p + 1] === 0x33) return 'h3';
+    return undefined;
+  }
+  if (
+    n === 8 &&
+    b[p] === 0x68 &&
+    b[p + 1] === 0x74 &&
+    b[p + 2] === 0x74 &&
+    b[p + 3] === 0x70 &&
+    b[p + 4] === 0x2f &&
+    b[p + 5] === 0x31 &&
+    b[p + 6] === 0x2e
+  ) {
+    if (b[p + 7] === 0x31) return 'http/1.1';
+    if (b[p + 7] === 0x30) return 'http/1.0';
+  }
+  return undefined;
+}
+
+const nativeLatin1 = (
+  globalThis as { Buffer?: { prototype: { latin1Slice?: (s: number, e: number) => string } } }
+).Buffer?.prototype.latin1Slice;
+
+/** Bytes to a string one to one; Node's native slice when present (it takes any Uint8Array). */
+function latin1(b: Uint8Array, start: number, end: number): string {
+  if (nativeLatin1 !== undefined) return nativeLatin1.call(b, start, end);
+  let s = '';
+  for (let i = start; i < end; i++) s += String.fromCharCode(b[i] as number);
+  return s;
 }
 
 function parseAlpn(b: Uint8Array, p: number, end: number, out: string[]): ClientHelloInvalid | undefined {
@@ -507,9 +557,7 @@ function parseAlpn(b: Uint8Array, p: number, end: number, out: string[]): Client
     const n = b[p++] as number;
     if (n === 0) return invalid('malformed-alpn', 'ALPN protocol name is empty');
     if (p + n > end) return invalid('malformed-alpn', `ALPN protocol name length ${n} overruns its list`);
-    let s = '';
-    for (let i = p; i < p + n; i++) s += String.fromCharCode(b[i] as number);
-    out.push(s);
+    out.push(knownAlpn(b, p, n) ?? latin1(b, p, p + n));
     p += n;
   }
   return undefined;

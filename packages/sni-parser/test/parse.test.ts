@@ -253,6 +253,21 @@ describe('parseClientHello on crafted input', () => {
     expect(parseClientHello(record(bigger, 4096))).toMatchObject({ status: 'invalid', code: 'too-large' });
   });
 
+  it('duplicate detection keeps no state between parses, across the generation wrap-around', () => {
+    const once = record(
+      helloMessage({ extensions: Buffer.concat([ext(23, Buffer.alloc(0)), ext(0x7a7a, Buffer.alloc(0))]) }),
+    );
+    const twice = record(
+      helloMessage({ extensions: Buffer.concat([ext(23, Buffer.alloc(0)), ext(23, Buffer.alloc(0))]) }),
+    );
+    for (let i = 0; i < 70_000; i++) {
+      const r = parseClientHello(once);
+      if (r.status !== 'complete') throw new Error(`parse ${i}: ${JSON.stringify(r)}`);
+    }
+    expect(parseClientHello(twice)).toMatchObject({ status: 'invalid', code: 'duplicate-extension' });
+    expect(parseClientHello(once).status).toBe('complete');
+  });
+
   it('consumes through the end of the record holding the last hello byte', () => {
     const msg = helloMessage({ extensions: good() });
     const rec = record(msg);

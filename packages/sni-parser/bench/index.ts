@@ -1,0 +1,160 @@
+/**
+ * Parses per second on captured ClientHellos: parseClientHello against the npm `sni` package
+ * (sync, whole buffer only) and `read-tls-client-hello` (async, reads from a stream, which is
+ * its only entry point). Run from the root with `pnpm bench sni-parser`. Writes
+ * docs/benchmarks/sni-parser.md.
+ */
+import { writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { readTlsClientHello } from 'read-tls-client-hello';
+import { parseClientHello } from '../src/index.ts';
+import { loadFixtures, refragment } from '../test/helpers/tls-bytes.ts';
+
+const require = createRequire(import.meta.url);
+const sni = require('sni') as (data: Buffer) => string | null;
+
+const windowMs = Number(process.env.SNI_BENCH_WINDOW_MS ?? 1000);
+const rounds = Number(process.env.SNI_BENCH_ROUNDS ?? 3);
+
+let sink = 0;
+
+function timeSync(fn: () => unknown): number {
+  // Batches of calls between clock reads, so the clock costs nothing measurable.
+  const batch = 2000;
+  const start = process.hrtime.bigint();
+  const deadline = start + BigInt(windowMs) * 1_000_000n;
+  let n = 0;
+  let now = start;
+  while (now < deadline) {
+    for (let i = 0; i < batch; i++) if (fn() !== null) sink++;
+    n += batch;
+    now = process.hrtime.bigint();
+  }
+  return n / (Number(now - start) / 1e9);
+}
+
+async function timeAsync(fn: () => Promise<unknown>): Promise<number> {
+  const start = process.hrtime.bigint();
+  const deadline = start + BigInt(windowMs) * 1_000_000n;
+  let n = 0;
+  let now = start;
+  while (now < deadline) {
+    for (let i = 0; i < 50; i++) if ((await fn()) !== null) sink++;
+    n += 50;
+    now = process.hrtime.bigint();
+  }
+  return n / (Number(now - start) / 1e9);
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? 0;
+}
+
+interface Case {
+  name: string;
+  bytes: Buffer;
+}
+
+const fixtures = loadFixtures();
+const pick = (file: string): Buffer => {
+  const f = fixtures.find((x) => x.file === file);
+  if (f === undefined) throw new Error(`fixture ${file} missing`);
+  return f.bytes;
+};
+const cases: Case[] = [
+  { name: 'chromium', bytes: pick('chromium.bin') },
+  { name: 'curl', bytes: pick('curl.bin') },
+];
+
+// Sanity: every contender must find the same name, or the comparison means nothing.
+for (const c of cases) {
+  const ours = parseClientHello(c.bytes);
+  const theirs = sni(c.bytes);
+  const rtch = await readTlsClientHello(Readable.from([c.bytes], { objectMode: false }));
+  const rtchName = (rtch.extensions.find((e) => e.id === 0)?.data as { serverName?: string } | null)
+    ?.serverName;
+  if (ours.status !== 'complete' || ours.hello.serverName !== theirs || rtchName !== theirs) {
+    throw new Error(`${c.name}: contenders disagree (${JSON.stringify([ours.status, theirs, rtchName])})`);
+  }
+}
+
+interface Row {
+  fixture: string;
+  bytes: number;
+  parse: number;
+  sni: number;
+  rtch: number;
+  parseFragmented: number;
+}
+const rows: Row[] = [];
+for (const c of cases) {
+  const frag = refragment(c.bytes, 64);
+  const results = { parse: [] as number[], sni: [] as number[], rtch: [] as number[], frag: [] as number[] };
+  for (let r = 0; r < rounds; r++) {
+    results.parse.push(
+      timeSync(() => {
+        const res = parseClientHello(c.bytes);
+        return res.status === 'complete' ? (res.hello.serverName ?? null) : null;
+      }),
+    );
+    results.sni.push(timeSync(() => sni(c.bytes)));
+    results.rtch.push(
+      await timeAsync(() => readTlsClientHello(Readable.from([c.bytes], { objectMode: false }))),
+    );
+    results.frag.push(
+      timeSync(() => {
+        const res = parseClientHello(frag);
+        return res.status === 'complete' ? (res.hello.serverName ?? null) : null;
+      }),
+    );
+  }
+  rows.push({
+    fixture: c.name,
+    bytes: c.bytes.length,
+    parse: median(results.parse),
+    sni: median(results.sni),
+    rtch: median(results.rtch),
+    parseFragmented: median(results.frag),
+  });
+  console.log(c.name, rows.at(-1));
+}
+
+const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+const ratio = (a: number, b: number): string => `${(a / b).toFixed(2)}×`;
+const vsSni = rows.map((r) => r.parse / r.sni);
+const vsRtch = rows.map((r) => r.parse / r.rtch);
+const met = (ok: boolean): string => (ok ? 'met' : '**not met**');
+const cpu = cpus();
+const lines = [
+  '## sni-parser',
+  '',
+  'Command: `pnpm bench sni-parser` (from the repository root).',
+  `Date: ${new Date().toISOString()}. Machine: ${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}, Node ${process.version}; CPU shared with other jobs, so read the ratios.`,
+  `Method: ${rounds} interleaved rounds of ${windowMs} ms per contender and fixture, median reported. Each call parses the`,
+  'whole captured ClientHello and extracts the server name. `sni` and `parseClientHello` take a buffer;',
+  '`read-tls-client-hello` takes a stream (its only entry point), so each of its calls wraps the buffer in `Readable.from`.',
+  '',
+  '| fixture | bytes | parseClientHello (parses/s) | sni (parses/s) | read-tls-client-hello (parses/s) | vs sni | vs read-tls-client-hello | parseClientHello, 64-byte records |',
+  '|---|---:|---:|---:|---:|---:|---:|---:|',
+  ...rows.map(
+    (r) =>
+      `| ${r.fixture} | ${r.bytes} | ${fmt(r.parse)} | ${fmt(r.sni)} | ${fmt(r.rtch)} | ${ratio(r.parse, r.sni)} | ${ratio(r.parse, r.rtch)} | ${fmt(r.parseFragmented)} |`,
+  ),
+  '',
+  'Neither `sni` nor `read-tls-client-hello` can parse the 64-byte-record variant (the first returns the wrong answer or',
+  '`null`, the second throws), so that column has no counterpart.',
+  '',
+  'Targets (issue 4):',
+  '',
+  `- At least as fast as \`sni\`: ${met(vsSni.every((x) => x >= 1))} (${vsSni.map((x) => `${x.toFixed(2)}×`).join(', ')} on ${rows.map((r) => r.fixture).join(', ')}).`,
+  `- At least 10 × \`read-tls-client-hello\`: ${met(vsRtch.every((x) => x >= 10))} (${vsRtch.map((x) => `${x.toFixed(1)}×`).join(', ')}).`,
+  '',
+];
+const out = join(import.meta.dirname, '..', '..', '..', 'docs', 'benchmarks', 'sni-parser.md');
+writeFileSync(out, lines.join('\n'));
+console.log(lines.join('\n'));
+if (sink < 0) console.log(sink);
