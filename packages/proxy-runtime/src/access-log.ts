@@ -29,6 +29,8 @@ export interface AccessLogEntry {
   readonly bytesIn: number;
   /** Response bytes sent to the client (body only for HTTP). */
   readonly bytesOut: number;
+  /** Index of the worker process that served it (`workers > 1` only). */
+  readonly worker?: number;
   /** Why the request ended abnormally (`client-abort`, `connect-refused`, `server-timeout`, ...). */
   readonly termination?: string;
 }

@@ -23,6 +23,7 @@ import { MetricsRegistry, type MetricsSnapshot, renderPrometheus } from './inter
 import { PoolManager } from './internal/pools.ts';
 import { readProxyHeader } from './internal/proxy-protocol.ts';
 import { compileState, EMPTY_TABLE, type RuntimeState } from './internal/state.ts';
+import { validateTable } from './internal/validate.ts';
 import { handleTlsConnection } from './internal/tls-frontend.ts';
 import { handleUpgrade } from './internal/upgrade.ts';
 import { createClusteredRuntime } from './internal/workers.ts';
@@ -65,37 +66,6 @@ export interface ProxyRuntime {
   readonly addresses: ProxyRuntimeAddresses;
   /** The table being served. */
   readonly table: RoutingTable;
-}
-
-function validateTable(table: unknown): RoutingTable {
-  if (
-    typeof table !== 'object' ||
-    table === null ||
-    !((table as { routes?: unknown }).routes instanceof Map)
-  ) {
-    throw new ProxyRuntimeError(
-      'ERR_PROXY_RUNTIME_INVALID_TABLE',
-      'update(table): table.routes must be a Map of RouteEntry keyed "<namespace>:<name>"',
-    );
-  }
-  for (const [key, r] of (table as RoutingTable).routes) {
-    if (
-      typeof r !== 'object' ||
-      r === null ||
-      typeof r.backendName !== 'string' ||
-      typeof r.host !== 'string'
-    )
-      throw new ProxyRuntimeError(
-        'ERR_PROXY_RUNTIME_INVALID_TABLE',
-        `update(table): table.routes["${key}"] must be a RouteEntry with host and backendName`,
-      );
-    if (!Array.isArray(r.serviceUnits))
-      throw new ProxyRuntimeError(
-        'ERR_PROXY_RUNTIME_INVALID_TABLE',
-        `update(table): table.routes["${key}"].serviceUnits must be an array`,
-      );
-  }
-  return table as RoutingTable;
 }
 
 /**

@@ -14,6 +14,7 @@ import { ProxyRuntimeError } from '../errors.ts';
 import type { ProxyRuntimeOptions, ResolvedOptions } from '../options.ts';
 import type { ProxyRuntime, ProxyRuntimeAddresses } from '../runtime.ts';
 import { type MetricsSnapshot, mergeSnapshots, renderPrometheus } from './metrics.ts';
+import { validateTable } from './validate.ts';
 
 /** Messages from the primary to a worker. @internal */
 export type ToWorker =
@@ -48,6 +49,11 @@ function workerEntry(): { path: string; execArgv: string[] } {
     };
   }
   return { path: fileURLToPath(new URL('./internal/worker-entry.mjs', here)), execArgv: [] };
+}
+
+/** A table whose routes are a plain Map, which structured clone carries (custom maps it does not). */
+function plainTable(table: RoutingTable): RoutingTable {
+  return { routes: new Map(table.routes) };
 }
 
 function waitFor<T extends FromWorker['type']>(
@@ -124,7 +130,7 @@ export function createClusteredRuntime(
         child.on('message', (m: FromWorker) => {
           if (m.type === 'log' && onAccessLog) {
             try {
-              onAccessLog(m.entry);
+              onAccessLog({ ...m.entry, worker: i });
             } catch {
               // a broken sink must not break the runtime
             }
@@ -132,7 +138,12 @@ export function createClusteredRuntime(
         });
         children.push(child);
         const ready = waitFor(child, 'ready');
-        child.send({ type: 'init', options: rest, table, log: onAccessLog !== undefined } satisfies ToWorker);
+        child.send({
+          type: 'init',
+          options: rest,
+          table: plainTable(table),
+          log: onAccessLog !== undefined,
+        } satisfies ToWorker);
         await ready;
         if (http) child.send({ type: 'listen', which: 'http' } satisfies ToWorker, http);
         if (tls) child.send({ type: 'listen', which: 'tls' } satisfies ToWorker, tls);
@@ -148,17 +159,12 @@ export function createClusteredRuntime(
     async update(next) {
       if (phase === 'closed')
         throw new ProxyRuntimeError('ERR_PROXY_RUNTIME_STATE', 'update: the runtime is closed');
-      if (!(next?.routes instanceof Map))
-        throw new ProxyRuntimeError(
-          'ERR_PROXY_RUNTIME_INVALID_TABLE',
-          'update(table): table.routes must be a Map',
-        );
-      table = next;
+      table = validateTable(next);
       const id = ++seq;
       await Promise.all(
         children.map((c) => {
           const done = waitFor(c, 'updated', (m) => m.id === id);
-          c.send({ type: 'update', id, table } satisfies ToWorker);
+          c.send({ type: 'update', id, table: plainTable(table) } satisfies ToWorker);
           return done;
         }),
       );
