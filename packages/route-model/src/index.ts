@@ -53,7 +53,8 @@ export {
   type RouteStoreOptions,
   type RouteStoreChange,
 } from './store.ts';
-export { diffRoutingTables } from './diff.ts';
+export { diffRoutingTables, classifyEntryChange } from './diff.ts';
+export { PersistentMap } from './persistent-map.ts';
 export {
   parseManifests,
   ROUTER_KINDS,

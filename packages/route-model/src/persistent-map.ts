@@ -34,18 +34,23 @@ const EMPTY_BUCKETS: readonly (ReadonlyMap<string, unknown> | undefined)[] = Obj
 );
 
 /**
- * An immutable `ReadonlyMap<string, V>` iterated in ascending key order. Create new versions with
+ * An immutable map iterated in ascending key order. Create new versions with
  * {@link PersistentMap.withChanges}; unchanged parts are shared between versions.
+ *
+ * It extends `Map` so that `instanceof Map` checks and `new Map(x)` work, but it keeps its data in
+ * its own structure: `set`, `delete` and `clear` throw, and `structuredClone` or `postMessage` of
+ * the object itself lose the data (copy it with `new Map(x)` first).
  *
  * @example
  * const a = PersistentMap.empty<number>().withChanges(new Map([['b', 2], ['a', 1]]));
  * [...a.keys()] // ['a', 'b']
  */
-export class PersistentMap<V> implements ReadonlyMap<string, V> {
+export class PersistentMap<V> extends Map<string, V> {
   readonly #buckets: readonly (ReadonlyMap<string, V> | undefined)[];
   readonly #keys: readonly string[];
 
   private constructor(buckets: readonly (ReadonlyMap<string, V> | undefined)[], keys: readonly string[]) {
+    super();
     this.#buckets = buckets;
     this.#keys = keys;
     Object.freeze(this);
@@ -148,40 +153,51 @@ export class PersistentMap<V> implements ReadonlyMap<string, V> {
     return out;
   }
 
-  get size(): number {
+  override get size(): number {
     return this.#keys.length;
   }
 
-  get(key: string): V | undefined {
+  override get(key: string): V | undefined {
     return this.#buckets[bucketOf(key)]?.get(key);
   }
 
-  has(key: string): boolean {
+  override has(key: string): boolean {
     return this.#buckets[bucketOf(key)]?.has(key) ?? false;
   }
 
-  *keys(): MapIterator<string> {
+  override *keys(): MapIterator<string> {
     yield* this.#keys;
   }
 
-  *values(): MapIterator<V> {
+  override *values(): MapIterator<V> {
     for (const k of this.#keys) yield this.get(k)!;
   }
 
-  *entries(): MapIterator<[string, V]> {
+  override *entries(): MapIterator<[string, V]> {
     for (const k of this.#keys) yield [k, this.get(k)!];
   }
 
-  [Symbol.iterator](): MapIterator<[string, V]> {
+  override [Symbol.iterator](): MapIterator<[string, V]> {
     return this.entries();
   }
 
-  forEach(callback: (value: V, key: string, map: ReadonlyMap<string, V>) => void, thisArg?: unknown): void {
+  override forEach(callback: (value: V, key: string, map: Map<string, V>) => void, thisArg?: unknown): void {
     for (const k of this.#keys) callback.call(thisArg, this.get(k)!, k, this);
   }
 
-  get [Symbol.toStringTag](): string {
-    return 'PersistentMap';
+  /** Always throws: the map is immutable (use {@link PersistentMap.withChanges}). */
+  override set(_key: string, _value: V): this {
+    throw new TypeError('PersistentMap is immutable: use withChanges()');
+  }
+
+  /** Always throws: the map is immutable (use {@link PersistentMap.withChanges}). */
+  override delete(_key: string): boolean {
+    throw new TypeError('PersistentMap is immutable: use withChanges()');
+  }
+
+  /** Always throws: the map is immutable. */
+  override clear(): void {
+    throw new TypeError('PersistentMap is immutable: use withChanges()');
   }
 
   /** Plain object form, for logs and JSON. */
