@@ -58,7 +58,9 @@ describe('PersistentMap', () => {
     expect(() => pm.delete('a')).toThrow(TypeError);
     expect(() => pm.clear()).toThrow(TypeError);
     const seen: string[] = [];
-    pm.forEach((v, k) => seen.push(`${k}=${v}`));
+    pm.forEach((v, k) => {
+      seen.push(`${k}=${v}`);
+    });
     expect(seen).toEqual(['a=1', 'b=2']);
     expect(pm.toJSON()).toEqual({ a: 1, b: 2 });
     expect(pm.withChanges(new Map([['a', 1]]))).toBe(pm);
