@@ -1,3 +1,8 @@
 import { defineConfig } from 'tsdown';
 
-export default defineConfig({ entry: ['src/index.ts'], format: 'esm', dts: true, platform: 'node' });
+export default defineConfig({
+  entry: ['src/index.ts', 'src/cli.ts'],
+  format: 'esm',
+  dts: true,
+  platform: 'node',
+});

@@ -73,12 +73,19 @@ function curlCommands(input: SummaryInput): { kind: string; route: string; comma
   // Paths are printed relative to where the user ran the command (pnpm sets INIT_CWD).
   const base = process.env.INIT_CWD ?? process.cwd();
   const routes = [...input.store.table.routes.values()].filter(
-    (r) => !r.wildcard && r.serviceUnits.some((u) => u.servers.some((s) => served.has(s.port))),
+    (r) =>
+      !r.wildcard &&
+      r.activeEndpoints > 0 &&
+      r.serviceUnits.every((u) => u.servers.every((s) => served.has(s.port))),
   );
   const out: { kind: string; route: string; command: string }[] = [];
   for (const [termination, kind] of CURL_KINDS) {
     const candidates = routes.filter((r) => r.termination === termination);
-    const route = candidates.find((r) => r.path === '') ?? candidates[0];
+    // The plainest example of each kind: no path, one service.
+    const route = [...candidates].sort(
+      (a, b) =>
+        Number(a.path !== '') - Number(b.path !== '') || a.serviceUnits.length - b.serviceUnits.length,
+    )[0];
     if (route === undefined) continue;
     const path = route.path === '' ? '/' : route.path;
     const port = termination === 'none' ? input.listeners.httpPort : input.listeners.httpsPort;

@@ -3,18 +3,10 @@
  * `apply` writes the objects as one YAML file into the watched directory and waits until the
  * data plane serves every route.
  */
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { defineConformanceSuite, haproxyAvailable, makeTempDir } from '@switchyard/testkit';
-import { stringify } from 'yaml';
-import { startRouterProcess } from './helpers/router-process.ts';
-
-/** Writes a file the way editors save: a temporary file renamed over the old one. */
-export async function writeManifest(path: string, objects: readonly object[]): Promise<void> {
-  const text = objects.map((o) => stringify(o, { lineWidth: 0 })).join('---\n');
-  await writeFile(`${path}.tmp`, text);
-  await rename(`${path}.tmp`, path);
-}
+import { startRouterProcess, writeManifest } from './helpers/router-process.ts';
 
 const engines: ('native' | 'haproxy')[] = ['native'];
 if (process.env.SWITCHYARD_E2E_HAPROXY === '1' && haproxyAvailable()) engines.push('haproxy');

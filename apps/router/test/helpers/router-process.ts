@@ -6,7 +6,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { request } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { rename, writeFile } from 'node:fs/promises';
 import { freePort } from '@switchyard/testkit';
+import { stringify } from 'yaml';
 
 export const APP_DIR: string = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const REPO_DIR: string = join(APP_DIR, '..', '..');
@@ -178,4 +180,11 @@ export async function startRouterProcess(
     }
   }
   return proc;
+}
+
+/** Writes a file the way editors save: a temporary file renamed over the old one. */
+export async function writeManifest(path: string, objects: readonly object[]): Promise<void> {
+  const text = objects.map((o) => stringify(o, { lineWidth: 0 })).join('---\n');
+  await writeFile(`${path}.tmp`, text);
+  await rename(`${path}.tmp`, path);
 }
