@@ -475,7 +475,7 @@ function parseServerName(b: Uint8Array, p: number, end: number): string | Client
   if (p + listLen !== end || listLen < 3) {
     return invalid(
       'malformed-server-name',
-      `server_name list length ${listLen} does not match extension length ${end - p + 2}`,
+      `server_name list length ${listLen} does not equal the ${end - p} bytes after it in the extension`,
     );
   }
   let name = '';
@@ -550,7 +550,7 @@ function parseAlpn(b: Uint8Array, p: number, end: number, out: string[]): Client
   if (p + listLen !== end || listLen < 2) {
     return invalid(
       'malformed-alpn',
-      `ALPN list length ${listLen} does not match extension length ${end - p + 2}`,
+      `ALPN list length ${listLen} does not equal the ${end - p} bytes after it in the extension`,
     );
   }
   while (p < end) {

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_MAX_BYTES,
@@ -266,6 +267,53 @@ describe('parseClientHello on crafted input', () => {
     }
     expect(parseClientHello(twice)).toMatchObject({ status: 'invalid', code: 'duplicate-extension' });
     expect(parseClientHello(once).status).toBe('complete');
+  });
+
+  it('a hello reassembled from records keeps its fields after later parses reuse the scratch space', () => {
+    const a = record(
+      helloMessage({
+        extensions: Buffer.concat([ext(0, serverNameBody('first.test')), ext(16, alpnBody(['spdy/3']))]),
+      }),
+      16,
+    );
+    const b = record(
+      helloMessage({
+        extensions: Buffer.concat([ext(0, serverNameBody('other.test')), ext(16, alpnBody(['acme']))]),
+      }),
+      16,
+    );
+    const ra = parseClientHello(a);
+    const snapshot = structuredClone(ra);
+    parseClientHello(b);
+    expect(ra).toEqual(snapshot);
+    expect(ra).toMatchObject({
+      status: 'complete',
+      hello: { serverName: 'first.test', alpnProtocols: ['spdy/3'] },
+    });
+  });
+
+  it('a hello above 16 KiB parses when maxBytes allows it', () => {
+    const big = helloMessage({
+      extensions: Buffer.concat([ext(0, serverNameBody('big.test')), ext(21, Buffer.alloc(20_000))]),
+    });
+    expect(parseClientHello(record(big, 4096))).toMatchObject({ status: 'invalid', code: 'too-large' });
+    expect(parseClientHello(record(big, 4096), { maxBytes: 32_768 })).toMatchObject({
+      status: 'complete',
+      hello: { serverName: 'big.test', records: Math.ceil(big.length / 4096) },
+    });
+  });
+
+  it('a server_name list that overruns its extension is invalid, where npm sni returns a wrong name', () => {
+    const sni = createRequire(import.meta.url)('sni') as (b: Buffer) => string | null;
+    // The list claims 5 bytes but its extension holds 3; the "name" would be the next
+    // extension's type bytes ('hi').
+    const bytes = record(
+      helloMessage({
+        extensions: Buffer.concat([ext(0, Buffer.from([0, 5, 0, 0, 2])), ext(0x6869, Buffer.alloc(0))]),
+      }),
+    );
+    expect(sni(bytes)).toBe('hi');
+    expect(parseClientHello(bytes)).toMatchObject({ status: 'invalid', code: 'malformed-server-name' });
   });
 
   it('consumes through the end of the record holding the last hello byte', () => {
