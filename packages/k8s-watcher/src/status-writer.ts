@@ -231,9 +231,8 @@ export function createRouteStatusWriter(options: RouteStatusWriterOptions): Rout
   function observe(o: RawObject): void {
     const key = routeKey(o);
     const prev = routes.get(key);
-    if (prev && rvNum(prev) >= rvNum(o) && prev.metadata.resourceVersion !== undefined) {
-      if (prev.metadata.resourceVersion === o.metadata.resourceVersion) return;
-    }
+    // Already seen, or older than a copy re-read after a conflict.
+    if (prev && rvNum(prev) >= rvNum(o)) return;
     routes.set(key, o);
     const before = ourEntry(prev);
     const after = ourEntry(o);
@@ -433,9 +432,11 @@ export function createRouteStatusWriter(options: RouteStatusWriterOptions): Rout
 
   return {
     update(statuses) {
+      // Any map-like (route-model's store keeps a persistent map, not a `Map`).
+      const mapLike = statuses as Partial<ReadonlyMap<string, RouteAdmissionStatus>>;
       const list: Iterable<RouteAdmissionStatus> =
-        statuses instanceof Map
-          ? (statuses as ReadonlyMap<string, RouteAdmissionStatus>).values()
+        typeof mapLike.get === 'function' && typeof mapLike.values === 'function'
+          ? (mapLike.values as () => Iterable<RouteAdmissionStatus>).call(statuses)
           : (statuses as Iterable<RouteAdmissionStatus>);
       const seen = new Set<string>();
       for (const s of list as Iterable<RouteAdmissionStatus>) {
