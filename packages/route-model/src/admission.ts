@@ -21,7 +21,8 @@ export type RouteRejectionReason =
   | 'HostAlreadyClaimed'
   | 'NoHostValue'
   | 'InvalidHost'
-  | 'ExtendedValidationFailed';
+  | 'ExtendedValidationFailed'
+  | 'ExternalCertificateValidationFailed';
 
 /** Host rewriting settings (OpenShift `ROUTER_DOMAIN`, `ROUTER_SUBDOMAIN`, ...). */
 export interface HostRewriteOptions {
@@ -135,6 +136,8 @@ export interface AdmissionCandidate {
   readonly hostError?: string;
   /** ExtendedValidationFailed message. */
   readonly tlsError?: string;
+  /** ExternalCertificateValidationFailed message (missing or wrong secret). */
+  readonly externalCertificateError?: string;
 }
 
 /** Admission decision for one route. */
@@ -289,7 +292,12 @@ export function admitGroup(
         active.push(r);
         out.set(
           r.key,
-          r.tlsError !== undefined ? reject('ExtendedValidationFailed', r.tlsError) : { admitted: true },
+          // RouteSecretManager and ExtendedValidator come after UniqueHost: the route keeps the host.
+          r.externalCertificateError !== undefined
+            ? reject('ExternalCertificateValidationFailed', r.externalCertificateError)
+            : r.tlsError !== undefined
+              ? reject('ExtendedValidationFailed', r.tlsError)
+              : { admitted: true },
         );
         continue;
       }

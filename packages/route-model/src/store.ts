@@ -146,6 +146,8 @@ interface Prepared {
   readonly units: readonly { key: string; namespace: string; name: string; weight: number }[];
   readonly preferPort: string;
   readonly wildcardPolicy: string;
+  /** `ns/name` of the external certificate secret the route reads, if any. */
+  readonly secretKey: string | undefined;
 }
 
 const EMPTY_TABLE: RoutingTable = Object.freeze({ routes: PersistentMap.empty<RouteEntry>() });
@@ -252,6 +254,7 @@ export function createRouteStore(options: RouteStoreOptions = {}): RouteStore {
   const decisions = new Map<string, AdmissionDecision>();
   const serverCache = new Map<string, readonly ServerEntry[]>(); // ns/svc -> all servers
   const routesByService = new Map<string, Set<string>>();
+  const routesBySecret = new Map<string, Set<string>>();
 
   let table: RoutingTable = EMPTY_TABLE;
   let statuses: PersistentMap<RouteAdmissionStatus> = PersistentMap.empty<RouteAdmissionStatus>();
@@ -262,7 +265,9 @@ export function createRouteStore(options: RouteStoreOptions = {}): RouteStore {
     const name = route.metadata.name ?? '';
     const host = rewriteRouteHost(route, options);
     const wildcardPolicy = route.spec?.wildcardPolicy || 'None';
-    const validation = validateRoute(route, { extendedValidation, host });
+    // RouteSecretManager: an external certificate's secret is copied into the route in memory.
+    const external = resolveExternalCertificate(route, namespace);
+    const validation = validateRoute(external.route, { extendedValidation, host });
     const api = validation.issues.filter((i) => i.stage === 'api');
     const hostIssues = validation.issues.filter((i) => i.stage === 'host');
     const tlsIssues = validation.issues.filter((i) => i.stage === 'tls');
@@ -304,6 +309,7 @@ export function createRouteStore(options: RouteStoreOptions = {}): RouteStore {
     if (hostIssues.length > 0)
       candidate.hostError = `host name validation errors: ${hostIssues.map((i) => i.message).join(', ')}`;
     if (tlsIssues.length > 0) candidate.tlsError = aggregate(tlsIssues);
+    if (external.error !== undefined) candidate.externalCertificateError = external.error;
     const { policies, diagnostics } = parseRoutePolicies(
       route.metadata.annotations,
       termination,
@@ -335,7 +341,47 @@ export function createRouteStore(options: RouteStoreOptions = {}): RouteStore {
       units,
       preferPort: tp === undefined || tp === null ? '' : String(tp),
       wildcardPolicy,
+      secretKey: external.secretKey,
     };
+  }
+
+  function resolveExternalCertificate(
+    route: Route,
+    namespace: string,
+  ): { route: Route; secretKey: string | undefined; error?: string } {
+    const tls = route.spec?.tls;
+    const name = tls?.externalCertificate?.name;
+    if (!tls || typeof name !== 'string' || name === '' || tls.certificate) {
+      return { route, secretKey: undefined };
+    }
+    const secretKey = `${namespace}/${name}`;
+    const field = 'spec.tls.externalCertificate';
+    const secret = secrets.get(secretKey);
+    if (!secret) return { route, secretKey, error: `${field}: Not found: "${name}"` };
+    if (secret.type !== 'kubernetes.io/tls') {
+      return {
+        route,
+        secretKey,
+        error: `${field}: Invalid value: "${name}": secret of type "kubernetes.io/tls" required, found "${secret.type ?? ''}"`,
+      };
+    }
+    const read = (k: string): string | undefined => {
+      const plain = secret.stringData?.[k];
+      if (typeof plain === 'string') return plain;
+      const b64 = secret.data?.[k];
+      return typeof b64 === 'string' ? Buffer.from(b64, 'base64').toString('utf8') : undefined;
+    };
+    const certificate = read('tls.crt');
+    const key = read('tls.key');
+    if (!certificate || !key) {
+      return {
+        route,
+        secretKey,
+        error: `${field}: Invalid value: "${name}": the secret must hold tls.crt and tls.key`,
+      };
+    }
+    const { externalCertificate: _ext, ...rest } = tls;
+    return { route: { ...route, spec: { ...route.spec, tls: { ...rest, certificate, key } } }, secretKey };
   }
 
   function buildServiceUnits(p: Prepared, previous: RouteEntry | undefined): readonly ServiceUnitEntry[] {
@@ -447,12 +493,14 @@ export function createRouteStore(options: RouteStoreOptions = {}): RouteStore {
         dirtyGroups.add(old.groupKey);
         removeFromIndex(groups, old.groupKey, key);
         for (const u of old.units) removeFromIndex(routesByService, u.key, key);
+        if (old.secretKey !== undefined) removeFromIndex(routesBySecret, old.secretKey, key);
       }
       routes.set(key, route);
       const p = prepare(key, route);
       prepared.set(key, p);
       addToIndex(groups, p.groupKey, key);
       for (const u of p.units) addToIndex(routesByService, u.key, key);
+      if (p.secretKey !== undefined) addToIndex(routesBySecret, p.secretKey, key);
       dirtyGroups.add(p.groupKey);
       dirtyRoutes.add(key);
     };
@@ -464,6 +512,7 @@ export function createRouteStore(options: RouteStoreOptions = {}): RouteStore {
       prepared.delete(key);
       removeFromIndex(groups, old.groupKey, key);
       for (const u of old.units) removeFromIndex(routesByService, u.key, key);
+      if (old.secretKey !== undefined) removeFromIndex(routesBySecret, old.secretKey, key);
       dirtyGroups.add(old.groupKey);
       dirtyRoutes.add(key);
     };
@@ -531,6 +580,8 @@ export function createRouteStore(options: RouteStoreOptions = {}): RouteStore {
         .with('Secret', () => {
           if (deleted) secrets.delete(key);
           else secrets.set(key, o as Secret);
+          // Routes reading this secret as their external certificate are prepared again.
+          for (const r of [...(routesBySecret.get(key) ?? [])]) upsertRoute(routes.get(r)!);
         })
         .with(undefined, () => {
           // Unknown kinds are not ours to judge: sources report them; the store ignores them.

@@ -311,6 +311,15 @@ function validateTlsFields(route: Route): FieldError[] {
         ),
       );
     }
+    if (tls.externalCertificate) {
+      errs.push(
+        invalid(
+          'spec.tls.externalCertificate',
+          tls.externalCertificate.name,
+          'passthrough termination does not support certificates',
+        ),
+      );
+    }
   } else {
     if (term === 'edge' && tls.destinationCACertificate) {
       errs.push(

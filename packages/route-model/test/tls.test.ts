@@ -253,3 +253,49 @@ describe('sanitizePem', () => {
     if (s.ok) expect(s.pem.match(/BEGIN/g)).toHaveLength(1);
   });
 });
+
+describe('external certificates (RouteSecretManager)', () => {
+  const extRoute = () =>
+    route('ns', 'ext', {
+      host: 'ext.example.test',
+      tls: { termination: 'edge', externalCertificate: { name: 'my-cert' } },
+    });
+  const secret = (type: string, data: Record<string, string>) => ({
+    apiVersion: 'v1',
+    kind: 'Secret' as const,
+    metadata: { name: 'my-cert', namespace: 'ns' },
+    type,
+    data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
+  });
+
+  it('reads tls.crt and tls.key from a kubernetes.io/tls secret, and follows its changes', async () => {
+    const { createRouteStore } = await import('../src/index.ts');
+    const store = createRouteStore();
+    store.apply([{ type: 'upsert', object: extRoute() }]);
+    expect(store.statuses.get('ns:ext')?.condition).toMatchObject({
+      reason: 'ExternalCertificateValidationFailed',
+      message: 'spec.tls.externalCertificate: Not found: "my-cert"',
+    });
+    store.apply([
+      { type: 'upsert', object: secret('kubernetes.io/tls', { 'tls.crt': leaf.cert, 'tls.key': leaf.key }) },
+    ]);
+    expect(store.statuses.get('ns:ext')?.admitted).toBe(true);
+    expect(store.table.routes.get('ns:ext')!.tls?.certificate).toContain('BEGIN CERTIFICATE');
+    store.apply([
+      { type: 'upsert', object: secret('Opaque', { 'tls.crt': leaf.cert, 'tls.key': leaf.key }) },
+    ]);
+    expect(store.statuses.get('ns:ext')?.condition.message).toMatch(
+      /secret of type "kubernetes.io\/tls" required/,
+    );
+    store.apply([
+      {
+        type: 'upsert',
+        object: secret('kubernetes.io/tls', { 'tls.crt': leaf.cert, 'tls.key': rsaLeaf.key }),
+      },
+    ]);
+    expect(store.statuses.get('ns:ext')?.condition.reason).toBe('ExtendedValidationFailed');
+    store.apply([{ type: 'delete', object: secret('kubernetes.io/tls', {}) }]);
+    expect(store.statuses.get('ns:ext')?.condition.reason).toBe('ExternalCertificateValidationFailed');
+    expect(store.table.routes.has('ns:ext')).toBe(false);
+  });
+});
