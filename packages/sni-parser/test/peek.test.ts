@@ -262,6 +262,42 @@ describe('peekClientHello over real sockets', () => {
   });
 
   it.each([
+    ['without unshift, a data listener gets the bytes after those returned', false],
+    ['with unshift, a data listener gets the stream from its first byte', true],
+  ])('%s', async (_name, unshift) => {
+    const { port, first } = await peekServer({ timeoutMs: 10_000, unshift });
+    const client = await rawClient(port);
+    client.write(chromiumHello);
+    const { peek, socket } = await first;
+    const rest = Buffer.from('after the hello');
+    const received = new Promise<Buffer>((resolve) => {
+      const chunks: Buffer[] = [];
+      socket.on('data', (d: Buffer) => chunks.push(d));
+      socket.on('end', () => resolve(Buffer.concat(chunks)));
+    });
+    client.end(rest);
+    const got = await received;
+    socket.destroy();
+    expect(peek.result.status).toBe('complete');
+    expect(
+      Buffer.concat([unshift ? Buffer.alloc(0) : peek.bytes, got]).equals(
+        Buffer.concat([chromiumHello, rest]),
+      ),
+    ).toBe(true);
+  });
+
+  it('rejects a socket with an encoding set (ERR_SNI_INVALID_ARGUMENT)', async () => {
+    const s = netConnect({ port: 9, host: '127.0.0.1' });
+    s.on('error', () => {});
+    s.setEncoding('utf8');
+    try {
+      expect(() => peekClientHello(s)).toThrow(expect.objectContaining({ code: 'ERR_SNI_INVALID_ARGUMENT' }));
+    } finally {
+      s.destroy();
+    }
+  });
+
+  it.each([
     ['timeoutMs zero', { timeoutMs: 0 }, 'ERR_SNI_INVALID_OPTION', 'options.timeoutMs'],
     [
       'timeoutMs infinite',
