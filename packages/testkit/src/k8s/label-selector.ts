@@ -1,15 +1,15 @@
 /** One requirement of a Kubernetes label selector. */
-export type LabelRequirement =
+export type K8sLabelRequirement =
   | { readonly key: string; readonly op: '=' | '!='; readonly value: string }
   | { readonly key: string; readonly op: 'in' | 'notin'; readonly values: readonly string[] }
   | { readonly key: string; readonly op: 'exists' | '!exists' };
 
 /** A parsed label selector: every requirement must hold (an empty list matches everything). */
-export type LabelSelector = readonly LabelRequirement[];
+export type K8sLabelSelector = readonly K8sLabelRequirement[];
 
 /** Thrown by {@link parseLabelSelector} for a selector the API server would reject with 400. */
-export class LabelSelectorSyntaxError extends Error {
-  override readonly name = 'LabelSelectorSyntaxError';
+export class K8sLabelSelectorSyntaxError extends Error {
+  override readonly name = 'K8sLabelSelectorSyntaxError';
 }
 
 /** Splits on commas that are not inside parentheses (`a in (x,y),b` has two terms). */
@@ -38,11 +38,11 @@ const KEY = /^[A-Za-z0-9]([-A-Za-z0-9_./]*[A-Za-z0-9])?$/;
  *
  * @param text - the selector, possibly empty
  * @returns the requirements
- * @throws LabelSelectorSyntaxError when a term cannot be parsed
+ * @throws K8sLabelSelectorSyntaxError when a term cannot be parsed
  */
-export function parseLabelSelector(text: string | undefined | null): LabelSelector {
+export function parseLabelSelector(text: string | undefined | null): K8sLabelSelector {
   if (!text) return [];
-  const out: LabelRequirement[] = [];
+  const out: K8sLabelRequirement[] = [];
   for (const term of splitTerms(text)) {
     const setMatch = /^(\S+)\s+(in|notin)\s*\(([^)]*)\)$/.exec(term);
     if (setMatch) {
@@ -76,7 +76,7 @@ export function parseLabelSelector(text: string | undefined | null): LabelSelect
 
 function checkKey(key: string, term: string): void {
   if (!KEY.test(key)) {
-    throw new LabelSelectorSyntaxError(
+    throw new K8sLabelSelectorSyntaxError(
       `unable to parse requirement: invalid label key "${key}" in "${term}"`,
     );
   }
@@ -91,7 +91,7 @@ function checkKey(key: string, term: string): void {
  * @returns true when every requirement holds
  */
 export function matchesLabelSelector(
-  selector: LabelSelector,
+  selector: K8sLabelSelector,
   labels: Readonly<Record<string, string>> | undefined,
 ): boolean {
   const l = labels ?? {};

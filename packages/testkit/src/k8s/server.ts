@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
-import { LabelSelectorSyntaxError, parseLabelSelector } from './label-selector.ts';
+import { K8sLabelSelectorSyntaxError, parseLabelSelector } from './label-selector.ts';
 import {
   apiVersionOf,
   coreVersionsDocument,
@@ -510,7 +510,8 @@ export async function startK8sApiServer(options: K8sApiServerOptions = {}): Prom
               fieldSelector: parseFieldSelector(q.get('fieldSelector')),
             };
           } catch (e) {
-            if (e instanceof LabelSelectorSyntaxError) throw new K8sStatusError(400, 'BadRequest', e.message);
+            if (e instanceof K8sLabelSelectorSyntaxError)
+              throw new K8sStatusError(400, 'BadRequest', e.message);
             throw e;
           }
           if (q.get('watch') === 'true' || q.get('watch') === '1') {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type LabelSelector, matchesLabelSelector } from './label-selector.ts';
+import { type K8sLabelSelector, matchesLabelSelector } from './label-selector.ts';
 import { apiVersionOf, findResourceTypeByKind, type K8sResourceType } from './resources.ts';
 
 /** A Kubernetes object as JSON. */
@@ -63,14 +63,14 @@ export class K8sStatusError extends Error {
 }
 
 /** A `fieldSelector` this server supports: equality on `metadata.name` / `metadata.namespace`. */
-export type FieldSelector = readonly {
+export type K8sFieldSelector = readonly {
   readonly field: string;
   readonly value: string;
   readonly negate: boolean;
 }[];
 
 /** Parses the supported subset of field selectors. */
-export function parseFieldSelector(text: string | undefined | null): FieldSelector {
+export function parseFieldSelector(text: string | undefined | null): K8sFieldSelector {
   if (!text) return [];
   return text.split(',').map((term) => {
     const m = /^\s*([a-zA-Z.]+)\s*(==|=|!=)\s*(.*?)\s*$/.exec(term);
@@ -81,7 +81,7 @@ export function parseFieldSelector(text: string | undefined | null): FieldSelect
   });
 }
 
-function matchesFields(selector: FieldSelector, obj: K8sObject): boolean {
+function matchesFields(selector: K8sFieldSelector, obj: K8sObject): boolean {
   for (const f of selector) {
     const v = f.field === 'metadata.name' ? obj.metadata.name : obj.metadata.namespace;
     if ((v === f.value) === f.negate) return false;
@@ -92,8 +92,8 @@ function matchesFields(selector: FieldSelector, obj: K8sObject): boolean {
 /** Filter for lists and watches. */
 export interface K8sObjectFilter {
   readonly namespace?: string | undefined;
-  readonly labelSelector?: LabelSelector | undefined;
-  readonly fieldSelector?: FieldSelector | undefined;
+  readonly labelSelector?: K8sLabelSelector | undefined;
+  readonly fieldSelector?: K8sFieldSelector | undefined;
 }
 
 /** Whether an object passes a list/watch filter. */

@@ -7,12 +7,12 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 
 /** A PEM certificate and key. */
-export interface PemPair {
+export interface K8sApiServerPem {
   readonly cert: string;
   readonly key: string;
 }
 
-let cached: Promise<PemPair> | undefined;
+let cached: Promise<K8sApiServerPem> | undefined;
 
 /**
  * A self-signed P-256 certificate for 127.0.0.1, ::1 and localhost, made once per process
@@ -22,7 +22,7 @@ let cached: Promise<PemPair> | undefined;
  * @returns the PEM pair
  * @throws when `openssl` is missing or fails
  */
-export function apiServerCertificate(): Promise<PemPair> {
+export function apiServerCertificate(): Promise<K8sApiServerPem> {
   cached ??= (async () => {
     const dir = await mkdtemp(join(tmpdir(), 'k8s-api-cert-'));
     try {
