@@ -1,0 +1,269 @@
+/**
+ * `pnpm bench` (= `tsx --conditions=development bench/index.ts`): requests per second and p99
+ * latency through the native runtime, http-proxy (keep-alive agent), @fastify/reply-from and
+ * HAProxy (OpenShift map layout, one thread), at 10 and 10 000 routes with random hosts and
+ * paths, plus TLS edge (keep-alive and new handshakes) and workers 1 vs 2. One load generator
+ * (wrk, one thread, 50 connections, keep-alive) and one HAProxy backend answering directly.
+ * Writes docs/benchmarks/proxy-runtime.md.
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { renderHaproxyConfig } from '@switchyard/haproxy-renderer';
+import { createCertificate, freePort, makeTempDir, startHaproxy } from '@switchyard/testkit';
+import { generateRoutes, routeTable } from './routes.ts';
+
+const run = promisify(execFile);
+const here = dirname(fileURLToPath(import.meta.url));
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const CONNECTIONS = 50;
+
+interface Point {
+  readonly name: string;
+  readonly routes: number;
+  readonly rps: number;
+  readonly p99ms: number;
+  readonly errors: number;
+}
+
+async function wrk(url: string, targetsFile: string, close = false): Promise<Omit<Point, 'name' | 'routes'>> {
+  const args = [
+    '-t1',
+    `-c${CONNECTIONS}`,
+    `-d${SECONDS}s`,
+    '--latency',
+    '-s',
+    join(here, 'wrk.lua'),
+    url,
+    '--',
+    targetsFile,
+  ];
+  if (close) args.push('close');
+  const { stdout } = await run('wrk', args, { maxBuffer: 1 << 20 });
+  const rps = Number(/Requests\/sec:\s+([0-9.]+)/.exec(stdout)?.[1] ?? 0);
+  const p99raw = /99%\s+([0-9.]+)(us|ms|s)/.exec(stdout);
+  const p99ms = p99raw
+    ? Number(p99raw[1]) * (p99raw[2] === 'us' ? 0.001 : p99raw[2] === 's' ? 1000 : 1)
+    : Number.NaN;
+  const non2xx = Number(/Non-2xx or 3xx responses:\s+([0-9]+)/.exec(stdout)?.[1] ?? 0);
+  const sockErr = /Socket errors: connect ([0-9]+), read ([0-9]+), write ([0-9]+), timeout ([0-9]+)/.exec(
+    stdout,
+  );
+  const errs = sockErr ? Number(sockErr[1]) + Number(sockErr[3]) + Number(sockErr[4]) : 0;
+  return { rps, p99ms, errors: non2xx + errs };
+}
+
+async function startChild(args: string[]): Promise<{ child: ChildProcess; port: number; tlsPort?: number }> {
+  const require = createRequire(import.meta.url);
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      pathToFileURL(require.resolve('tsx')).href,
+      '--conditions=development',
+      join(here, 'server.ts'),
+      ...args,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const line = await new Promise<string>((resolve, reject) => {
+    let buf = '';
+    child.stdout?.on('data', (d: Buffer) => {
+      buf += d.toString();
+      const i = buf.indexOf('\n');
+      if (i >= 0) resolve(buf.slice(0, i));
+    });
+    child.once('exit', (c) => reject(new Error(`server ${args.join(' ')} exited ${c}`)));
+  });
+  const { port, tlsPort } = JSON.parse(line) as { port: number; tlsPort?: number };
+  return { child, port, ...(tlsPort ? { tlsPort } : {}) };
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  const t = setTimeout(() => child.kill('SIGKILL'), 5_000);
+  await exited;
+  clearTimeout(t);
+}
+
+async function main(): Promise<void> {
+  const tmp = await makeTempDir('pr-bench');
+  const points: Point[] = [];
+  const backendPort = await freePort();
+  const beCfg = join(tmp.path, 'backend.cfg');
+  await writeFile(
+    beCfg,
+    `global\n  nbthread 1\ndefaults\n  mode http\n  timeout connect 5s\n  timeout client 30s\n  timeout server 30s\nfrontend fe\n  bind 127.0.0.1:${backendPort}\n  http-request return status 200 content-type text/plain string ok\n`,
+  );
+  const backend = await startHaproxy({ configPath: beCfg, waitForPort: backendPort });
+  const cert = await createCertificate({ commonName: 'default.bench.test' });
+  try {
+    for (const n of [10, 10_000]) {
+      const routes = generateRoutes(n);
+      const targets = join(tmp.path, `targets-${n}.txt`);
+      const lines: string[] = [];
+      for (let i = 0; i < Math.min(20_000, n * 20); i++) {
+        const r = routes[(i * 7919) % routes.length] as { host: string; path: string };
+        lines.push(`${r.host} ${r.path === '' ? `/x${i % 97}` : `${r.path}/y${i % 89}`}`);
+      }
+      await writeFile(targets, `${lines.join('\n')}\n`);
+
+      for (const kind of ['native', 'http-proxy', 'reply-from']) {
+        const s = await startChild([kind, String(n), String(backendPort)]);
+        try {
+          await wrk(`http://127.0.0.1:${s.port}`, targets); // warm-up (JIT, pools), not recorded
+          points.push({ name: kind, routes: n, ...(await wrk(`http://127.0.0.1:${s.port}`, targets)) });
+          if (kind === 'native' && n === 10 && s.tlsPort) {
+            points.push({
+              name: 'native TLS edge keep-alive',
+              routes: n,
+              ...(await wrk(`https://127.0.0.1:${s.tlsPort}`, targets)),
+            });
+            points.push({
+              name: 'native TLS edge new handshake per request',
+              routes: n,
+              ...(await wrk(`https://127.0.0.1:${s.tlsPort}`, targets, true)),
+            });
+          }
+        } finally {
+          await stopChild(s.child);
+        }
+        console.error(points.at(-1));
+      }
+
+      // HAProxy with OpenShift's configuration (map_reg lookups), one thread.
+      const dir = join(tmp.path, `haproxy-${n}`);
+      await mkdir(join(dir, 'run'), { recursive: true });
+      const httpPort = await freePort();
+      const httpsPort = await freePort();
+      const res = renderHaproxyConfig(
+        { routes: new Map(routeTable(routes, backendPort, true).routes) },
+        {
+          workingDir: dir,
+          layout: 'openshift',
+          bindAddress: '127.0.0.1',
+          httpPort,
+          httpsPort,
+          statsPort: await freePort(),
+          threads: 1,
+          defaultCertificate: `${cert.key}\n${cert.cert}`,
+        },
+      );
+      for (const [p, content] of Object.entries(res.files)) {
+        await mkdir(dirname(join(dir, p)), { recursive: true });
+        await writeFile(join(dir, p), content, { mode: 0o600 });
+      }
+      const hp = await startHaproxy({
+        configPath: join(dir, 'haproxy.config'),
+        waitForPort: httpPort,
+        cwd: dir,
+      });
+      try {
+        await wrk(`http://127.0.0.1:${httpPort}`, targets);
+        points.push({
+          name: 'haproxy (openshift layout, 1 thread)',
+          routes: n,
+          ...(await wrk(`http://127.0.0.1:${httpPort}`, targets)),
+        });
+        if (n === 10) {
+          points.push({
+            name: 'haproxy TLS edge keep-alive',
+            routes: n,
+            ...(await wrk(`https://127.0.0.1:${httpsPort}`, targets)),
+          });
+          points.push({
+            name: 'haproxy TLS edge new handshake per request',
+            routes: n,
+            ...(await wrk(`https://127.0.0.1:${httpsPort}`, targets, true)),
+          });
+        }
+      } finally {
+        await hp.stop();
+      }
+      console.error(points.at(-1));
+
+      if (n === 10) {
+        const s = await startChild(['native', String(n), String(backendPort), '2']);
+        try {
+          await wrk(`http://127.0.0.1:${s.port}`, targets);
+          points.push({
+            name: 'native, workers: 2',
+            routes: n,
+            ...(await wrk(`http://127.0.0.1:${s.port}`, targets)),
+          });
+        } finally {
+          await stopChild(s.child);
+        }
+        console.error(points.at(-1));
+      }
+    }
+  } finally {
+    await backend.stop();
+    await tmp.cleanup();
+  }
+  await writeReport(points);
+}
+
+function find(name: string, routes: number): Point | undefined {
+  return points_.find((p) => p.name === name && p.routes === routes);
+}
+let points_: Point[] = [];
+
+async function writeReport(points: Point[]): Promise<void> {
+  points_ = points;
+  const rps = (name: string, n: number): number => find(name, n)?.rps ?? 0;
+  const n10 = rps('native', 10);
+  const n10k = rps('native', 10_000);
+  const hp10 = rps('haproxy (openshift layout, 1 thread)', 10);
+  const hp10k = rps('haproxy (openshift layout, 1 thread)', 10_000);
+  const targets: [string, boolean, string][] = [
+    [
+      'native ahead of http-proxy and @fastify/reply-from at 10 routes',
+      n10 > rps('http-proxy', 10) && n10 > rps('reply-from', 10),
+      `${n10.toFixed(0)} vs ${rps('http-proxy', 10).toFixed(0)} / ${rps('reply-from', 10).toFixed(0)}`,
+    ],
+    ['native at least 1/3 of HAProxy at 10 routes', n10 >= hp10 / 3, `ratio ${(n10 / hp10).toFixed(2)}`],
+    [
+      'native at least 5x HAProxy (openshift layout) at 10 000 routes',
+      n10k >= 5 * hp10k,
+      `ratio ${(n10k / hp10k).toFixed(2)}`,
+    ],
+    [
+      'native at 10 000 routes at least 80% of native at 10',
+      n10k >= 0.8 * n10,
+      `ratio ${(n10k / n10).toFixed(2)}`,
+    ],
+  ];
+  const date = new Date().toISOString();
+  const md = [
+    '## @switchyard/proxy-runtime',
+    '',
+    `Command: \`pnpm bench proxy-runtime\` (from the root; \`pnpm bench\` in \`packages/proxy-runtime\`). Run: ${date}.`,
+    '',
+    `Machine: ${(await import('node:os')).cpus().length} cores shared by the load generator (wrk, 1 thread, ${CONNECTIONS} keep-alive connections, ${SECONDS} s per point after a ${SECONDS} s warm-up), the proxy under test and the backend (HAProxy answering \`200 ok\` directly). Requests go to random routes (random hosts, half with a random path). Node libraries have no router: they get a host map (paths not checked). HAProxy runs OpenShift's configuration rendered by @switchyard/haproxy-renderer (\`map_reg\` maps), one thread. Numbers on a shared machine move between runs; compare ratios within one run.`,
+    '',
+    '| proxy | routes | req/s | p99 (ms) | errors |',
+    '|---|---:|---:|---:|---:|',
+    ...points.map(
+      (p) => `| ${p.name} | ${p.routes} | ${p.rps.toFixed(0)} | ${p.p99ms.toFixed(2)} | ${p.errors} |`,
+    ),
+    '',
+    '| target | met | measured |',
+    '|---|---|---|',
+    ...targets.map(([t, ok, m]) => `| ${t} | ${ok ? 'yes' : 'no'} | ${m} |`),
+    '',
+    `Workers: \`workers: 1\` ${n10.toFixed(0)} req/s, \`workers: 2\` ${rps('native, workers: 2', 10).toFixed(0)} req/s (2 cores shared with wrk and the backend: a figure, not a target).`,
+    '',
+  ].join('\n');
+  const out = join(here, '../../../docs/benchmarks/proxy-runtime.md');
+  await mkdir(dirname(out), { recursive: true });
+  await writeFile(out, md);
+  console.log(md);
+}
+
+await main();
