@@ -316,6 +316,21 @@ describe('parseClientHello on crafted input', () => {
     expect(parseClientHello(bytes)).toMatchObject({ status: 'invalid', code: 'malformed-server-name' });
   });
 
+  it.each([
+    ['1-char', 'a'],
+    ['64-char', `${'a'.repeat(59)}.test`],
+    ['65-char', `${'b'.repeat(60)}.test`],
+    ['253-char', `${'c.'.repeat(124)}x.com`],
+  ])('decodes a %s server name and ALPN id exactly', (_name, host) => {
+    const alpn = [host.slice(0, 255), 'h2', 'x'];
+    const r = parseClientHello(
+      record(
+        helloMessage({ extensions: Buffer.concat([ext(0, serverNameBody(host)), ext(16, alpnBody(alpn))]) }),
+      ),
+    );
+    expect(r).toMatchObject({ status: 'complete', hello: { serverName: host, alpnProtocols: alpn } });
+  });
+
   it('consumes through the end of the record holding the last hello byte', () => {
     const msg = helloMessage({ extensions: good() });
     const rec = record(msg);
