@@ -64,27 +64,58 @@ const SUBDOMAIN_MSG =
 const LABEL_MSG =
   "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
 
-/**
- * The router's host check (`ValidateHostName`, always strict): a DNS-1123 subdomain of at most
- * 253 characters whose every label is a DNS-1123 label of at most 63.
- *
- * @param host - the host after rewriting
- * @param field - the field path to report
- * @returns the problems (empty when valid)
- */
-export function validateHostName(host: string, field = 'spec.host'): FieldError[] {
-  const errs: FieldError[] = [];
-  if (host.length > 253) errs.push(invalid(field, host, 'must be no more than 253 characters'));
-  if (!DNS1123_SUBDOMAIN_RE.test(host)) errs.push(invalid(field, host, SUBDOMAIN_MSG));
-  for (const label of host.split('.')) {
-    if (label.length > 63) errs.push(invalid(field, label, 'must be no more than 63 characters'));
-    if (!DNS1123_LABEL_RE.test(label)) errs.push(invalid(field, label, LABEL_MSG));
-  }
+/** Kubernetes `IsDNS1123Subdomain`: the problems, empty when valid. */
+function dns1123Subdomain(value: string): string[] {
+  const errs: string[] = [];
+  if (value.length > 253) errs.push('must be no more than 253 characters');
+  if (!DNS1123_SUBDOMAIN_RE.test(value)) errs.push(SUBDOMAIN_MSG);
   return errs;
 }
 
+/** Kubernetes `IsDNS1123Label`: the problems, empty when valid. */
+function dns1123Label(value: string): string[] {
+  const errs: string[] = [];
+  if (value.length > 63) errs.push('must be no more than 63 characters');
+  if (!DNS1123_LABEL_RE.test(value)) errs.push(LABEL_MSG);
+  return errs;
+}
+
+/** Kubernetes `IsFullyQualifiedDomainName`: at most one error. */
+function fullyQualifiedDomainName(field: string, host: string): FieldError | undefined {
+  const name = host.endsWith('.') ? host.slice(0, -1) : host;
+  const sub = dns1123Subdomain(name);
+  if (sub.length > 0) return invalid(field, name, sub.join(','));
+  const labels = name.split('.');
+  if (labels.length < 2)
+    return invalid(field, name, 'should be a domain with at least two segments separated by dots');
+  for (const label of labels) {
+    const errs = dns1123Label(label);
+    if (errs.length > 0) return invalid(field, label, errs.join(','));
+  }
+  return undefined;
+}
+
+/**
+ * The router's host check (`ValidateHostName` → library-go `ValidateHost` in strict mode, which
+ * ignores the `allow-non-dns-compliant-host` annotation): a fully qualified DNS name of at least
+ * two labels, each a DNS-1123 label of at most 63 characters, at most 253 in all, a trailing dot
+ * allowed.
+ *
+ * @param host - the host after rewriting
+ * @param field - the field path to report
+ * @returns the problems (empty when valid; at most one)
+ * @example validateHostName('org') // one error: at least two segments
+ */
+export function validateHostName(host: string, field = 'spec.host'): FieldError[] {
+  const inner = fullyQualifiedDomainName(field, host);
+  if (inner === undefined) return [];
+  return [invalid(field, host, `host must conform to DNS 1123 naming conventions: [${inner.message}]`)];
+}
+
 const HEADER_NAME_RE = /^[-!#$%&'*+.0-9A-Z^_`a-z|~]+$/;
-const FORBIDDEN_HEADERS = new Set(['strict-transport-security', 'proxy', 'cookie', 'set-cookie']);
+const FORBIDDEN_HEADERS = ['strict-transport-security', 'proxy', 'cookie', 'set-cookie'];
+const FORBIDDEN_HEADERS_MSG = `the following headers may not be modified using this API: ${FORBIDDEN_HEADERS.join(', ')}`;
+const HEADER_NAME_MSG = 'name must be a valid HTTP header name as defined in RFC 2616 section 4.2';
 function headerValueRe(kind: 'req' | 'res'): RegExp {
   // [^%[:cntrl:]]: neither % nor an ASCII control character.
   return new RegExp(
@@ -93,7 +124,11 @@ function headerValueRe(kind: 'req' | 'res'): RegExp {
 }
 const REQ_VALUE_RE = headerValueRe('req');
 const RES_VALUE_RE = headerValueRe('res');
+function headerValueMsg(kind: 'req' | 'res'): string {
+  return `Either header value provided is not in correct format or the converter specified is not allowed. The dynamic header value  may use HAProxy's %[] syntax and otherwise must be a valid HTTP header value as defined in https://datatracker.ietf.org/doc/html/rfc7230#section-3.2 Sample fetchers allowed are ${kind}.hdr, ssl_c_der. Converters allowed are lower, base64.`;
+}
 
+/** library-go `validateHeaders`. */
 function validateHeaderActions(
   list: readonly RouteHTTPHeader[] | undefined,
   field: string,
@@ -105,48 +140,46 @@ function validateHeaderActions(
     errs.push(invalid(field, String(list), 'must be a list'));
     return;
   }
-  if (list.length > 20) errs.push(tooMany(field, list.length, 20));
+  if (list.length > 20) {
+    errs.push(
+      invalid(
+        field,
+        `${list.length} items`,
+        `${kind === 'req' ? 'request' : 'response'} headers list can't exceed 20 items`,
+      ),
+    );
+    return;
+  }
   const seen = new Set<string>();
   list.forEach((h, i) => {
     const f = `${field}[${i}]`;
-    const name = h?.name;
-    if (typeof name !== 'string' || name === '') {
-      errs.push(required(`${f}.name`));
-    } else {
-      if (name.length > 255) errs.push(invalid(`${f}.name`, name, 'must be no more than 255 characters'));
-      if (!HEADER_NAME_RE.test(name))
-        errs.push(invalid(`${f}.name`, name, 'is not a valid HTTP header name'));
-      if (FORBIDDEN_HEADERS.has(name.toLowerCase())) {
-        errs.push(forbidden(`${f}.name`, `the header ${name} may not be modified via header actions`));
-      }
-      const lower = name.toLowerCase();
-      if (seen.has(lower)) errs.push(duplicate(`${f}.name`, name));
-      seen.add(lower);
-    }
+    const name = typeof h?.name === 'string' ? h.name : '';
+    if (seen.has(name)) errs.push(duplicate(`${f}.name`, name));
+    seen.add(name);
+    if (name.length === 0) errs.push(required(`${f}.name`));
+    else if (name.length > 255)
+      errs.push(invalid(`${f}.name`, name, 'name exceeds the maximum length, which is 255'));
+    else if (FORBIDDEN_HEADERS.includes(name.toLowerCase()))
+      errs.push(forbidden(`${f}.name`, FORBIDDEN_HEADERS_MSG));
+    else if (!HEADER_NAME_RE.test(name)) errs.push(invalid(`${f}.name`, name, HEADER_NAME_MSG));
     const type = h?.action?.type;
-    if (type === 'Set') {
-      const value = h.action.set?.value;
-      if (typeof value !== 'string' || value === '') {
-        errs.push(required(`${f}.action.set.value`, 'required when type is Set'));
-      } else {
-        if (value.length > 16384)
-          errs.push(invalid(`${f}.action.set.value`, value, 'must be no more than 16384 characters'));
-        if (!(kind === 'req' ? REQ_VALUE_RE : RES_VALUE_RE).test(value)) {
-          errs.push(
-            invalid(
-              `${f}.action.set.value`,
-              value,
-              `must be text without control characters, "%%" or a dynamic value such as %[${kind}.hdr(Name)]`,
-            ),
-          );
-        }
+    if (type !== 'Set' && type !== 'Delete')
+      errs.push(invalid(`${f}.action.type`, type ?? '', 'type must be "Set" or "Delete"'));
+    const set = h?.action?.set;
+    const hasSet = set !== undefined && set !== null;
+    if ((type === 'Set' && !hasSet) || (type !== 'Set' && hasSet)) {
+      errs.push(required(`${f}.action.set`, 'set is required when type is Set, and forbidden otherwise'));
+    }
+    if (hasSet) {
+      const value = typeof set.value === 'string' ? set.value : '';
+      if (value.length === 0) errs.push(required(`${f}.action.set.value`));
+      else if (value.length > 16384)
+        errs.push(
+          invalid(`${f}.action.set.value`, value, 'value exceeds the maximum length, which is 16384'),
+        );
+      else if (!(kind === 'req' ? REQ_VALUE_RE : RES_VALUE_RE).test(value)) {
+        errs.push(invalid(`${f}.action.set.value`, value, headerValueMsg(kind)));
       }
-    } else if (type === 'Delete') {
-      if (h.action.set !== undefined && h.action.set !== null) {
-        errs.push(forbidden(`${f}.action.set`, 'only allowed when type is Set'));
-      }
-    } else {
-      errs.push(notSupported(`${f}.action.type`, type ?? '', ['Set', 'Delete']));
     }
   });
 }
@@ -157,13 +190,14 @@ function validateTarget(
   errs: FieldError[],
 ): void {
   if (t === undefined || t === null || typeof t !== 'object') {
-    errs.push(required(field));
+    errs.push(required(`${field}.name`));
     return;
   }
-  if (t.kind !== undefined && t.kind !== '' && t.kind !== 'Service') {
-    errs.push(notSupported(`${field}.kind`, t.kind, ['Service']));
-  }
   if (typeof t.name !== 'string' || t.name === '') errs.push(required(`${field}.name`));
+  // The API server defaults an empty kind to Service before validating.
+  if (t.kind !== undefined && t.kind !== '' && t.kind !== 'Service') {
+    errs.push(invalid(`${field}.kind`, t.kind, 'must reference a Service'));
+  }
   if (t.weight !== undefined && t.weight !== null) {
     if (typeof t.weight !== 'number' || !Number.isInteger(t.weight) || t.weight < 0 || t.weight > 256) {
       errs.push(invalid(`${field}.weight`, t.weight, 'weight must be an integer between 0 and 256'));
@@ -171,11 +205,12 @@ function validateTarget(
   }
 }
 
-/** The API server's rules that are not about the host or TLS (stage `api`). */
+/** The API server's rules that are not about the host or TLS (stage `api`), library-go's messages. */
 function validateApi(route: Route): FieldError[] {
   const errs: FieldError[] = [];
   const meta = route.metadata;
-  if (!meta || typeof meta.name !== 'string' || meta.name === '') errs.push(required('metadata.name'));
+  if (!meta || typeof meta.name !== 'string' || meta.name === '')
+    errs.push(required('metadata.name', 'name or generateName is required'));
   if (!meta || typeof meta.namespace !== 'string' || meta.namespace === '')
     errs.push(required('metadata.namespace'));
   const spec = route.spec;
@@ -189,21 +224,45 @@ function validateApi(route: Route): FieldError[] {
     if (spec.subdomain.length > 253)
       errs.push(invalid('spec.subdomain', spec.subdomain, 'must be no more than 253 characters'));
     for (const label of spec.subdomain.split('.')) {
-      if (!DNS1123_LABEL_RE.test(label) || label.length > 63)
-        errs.push(invalid('spec.subdomain', spec.subdomain, LABEL_MSG));
+      const e = dns1123Label(label);
+      if (e.length > 0) errs.push(invalid('spec.subdomain', label, e.join(', ')));
     }
+  }
+  const wp = spec.wildcardPolicy;
+  if (wp !== undefined && wp !== '') {
+    if (wp !== 'None' && wp !== 'Subdomain')
+      errs.push(notSupported('spec.wildcardPolicy', wp, ['None', 'Subdomain']));
+    else if (wp === 'Subdomain' && (typeof spec.host !== 'string' || spec.host === '')) {
+      errs.push(invalid('spec.wildcardPolicy', wp, 'host name not specified for wildcard policy'));
+    }
+  }
+  const actions = spec.httpHeaders?.actions;
+  if (actions) {
+    if (
+      spec.tls?.termination === 'passthrough' &&
+      ((actions.request?.length ?? 0) > 0 || (actions.response?.length ?? 0) > 0)
+    ) {
+      errs.push(
+        invalid(
+          'spec.tls.termination',
+          'passthrough',
+          'only edge and re-encrypt routes are supported for providing customized headers.',
+        ),
+      );
+    }
+    validateHeaderActions(actions.response, 'spec.httpHeaders.actions.response', 'res', errs);
+    validateHeaderActions(actions.request, 'spec.httpHeaders.actions.request', 'req', errs);
   }
   const path = spec.path;
   if (path !== undefined && path !== '') {
     if (typeof path !== 'string') errs.push(invalid('spec.path', String(path), 'must be a string'));
     else {
       if (!path.startsWith('/')) errs.push(invalid('spec.path', path, 'path must begin with /'));
-      if (path.includes('#') || path.includes(' ')) {
+      // OCPBUGS-47773: a `#` or a space breaks the generated map files.
+      if (path.includes('#') || path.includes(' '))
         errs.push(invalid('spec.path', path, 'path must not contain "#" or a space'));
-      }
-      if (spec.tls?.termination === 'passthrough') {
+      if (spec.tls?.termination === 'passthrough')
         errs.push(invalid('spec.path', path, 'passthrough termination does not support paths'));
-      }
     }
   }
   validateTarget(spec.to, 'spec.to', errs);
@@ -212,15 +271,8 @@ function validateApi(route: Route): FieldError[] {
     if (!Array.isArray(alternates))
       errs.push(invalid('spec.alternateBackends', String(alternates), 'must be a list'));
     else {
-      if (alternates.length > 3) {
-        errs.push(
-          invalid(
-            'spec.alternateBackends',
-            `${alternates.length} items`,
-            'cannot specify more than 3 alternate backends',
-          ),
-        );
-      }
+      if (alternates.length > 3)
+        errs.push(required('spec.alternateBackends', 'cannot specify more than 3 alternate backends'));
       alternates.forEach((a, i) => {
         validateTarget(a, `spec.alternateBackends[${i}]`, errs);
       });
@@ -233,117 +285,95 @@ function validateApi(route: Route): FieldError[] {
     else if (typeof tp !== 'number' && typeof tp !== 'string')
       errs.push(invalid('spec.port.targetPort', String(tp), 'must be an integer or a string'));
   }
-  const wp = spec.wildcardPolicy;
-  if (wp !== undefined && wp !== '' && wp !== 'None' && wp !== 'Subdomain') {
-    errs.push(notSupported('spec.wildcardPolicy', wp, ['None', 'Subdomain']));
-  }
-  if (wp === 'Subdomain' && (typeof spec.host !== 'string' || spec.host === '')) {
-    errs.push(required('spec.host', 'host name not specified for wildcard policy'));
-  }
-  const actions = spec.httpHeaders?.actions;
-  if (actions) {
-    if (
-      spec.tls?.termination === 'passthrough' &&
-      ((actions.request?.length ?? 0) > 0 || (actions.response?.length ?? 0) > 0)
-    ) {
-      errs.push(
-        forbidden(
-          'spec.httpHeaders.actions',
-          'header actions are not permitted when tls termination is passthrough',
-        ),
-      );
-    }
-    validateHeaderActions(actions.request, 'spec.httpHeaders.actions.request', 'req', errs);
-    validateHeaderActions(actions.response, 'spec.httpHeaders.actions.response', 'res', errs);
-  }
   return errs;
 }
 
 const TERMINATIONS = ['edge', 'passthrough', 'reencrypt'] as const;
+const PASSTHROUGH_CERTS = 'passthrough termination does not support certificates';
 
-/** `validateTLS`: termination and field rules per termination (stage `tls`). */
+/** `validateTLS`: termination and field rules per termination (stage `tls`), library-go's messages. */
 function validateTlsFields(route: Route): FieldError[] {
   const errs: FieldError[] = [];
   const tls = route.spec?.tls;
   if (tls === undefined || tls === null) return errs;
   const term = tls.termination;
-  if (!(TERMINATIONS as readonly string[]).includes(term)) {
-    errs.push(notSupported('spec.tls.termination', term ?? '', TERMINATIONS));
-    return errs;
+  const ext = tls.externalCertificate?.name;
+  switch (term) {
+    case 'reencrypt':
+      if (tls.certificate && ext) {
+        errs.push(
+          invalid(
+            'spec.tls.externalCertificate',
+            ext,
+            'cannot specify both tls.certificate and tls.externalCertificate',
+          ),
+        );
+      }
+      break;
+    case 'passthrough':
+      if (tls.certificate)
+        errs.push(invalid('spec.tls.certificate', 'redacted certificate data', PASSTHROUGH_CERTS));
+      if (tls.key) errs.push(invalid('spec.tls.key', 'redacted key data', PASSTHROUGH_CERTS));
+      if (ext) errs.push(invalid('spec.tls.externalCertificate', ext, PASSTHROUGH_CERTS));
+      if (tls.caCertificate)
+        errs.push(invalid('spec.tls.caCertificate', 'redacted ca certificate data', PASSTHROUGH_CERTS));
+      if (tls.destinationCACertificate) {
+        errs.push(
+          invalid(
+            'spec.tls.destinationCACertificate',
+            'redacted destination ca certificate data',
+            PASSTHROUGH_CERTS,
+          ),
+        );
+      }
+      break;
+    case 'edge':
+      if (tls.destinationCACertificate) {
+        errs.push(
+          invalid(
+            'spec.tls.destinationCACertificate',
+            'redacted destination ca certificate data',
+            'edge termination does not support destination certificates',
+          ),
+        );
+      }
+      if (tls.certificate && ext) {
+        errs.push(
+          invalid(
+            'spec.tls.externalCertificate',
+            ext,
+            'cannot specify both tls.certificate and tls.externalCertificate',
+          ),
+        );
+      }
+      break;
+    default:
+      errs.push(notSupported('spec.tls.termination', term ?? '', TERMINATIONS));
   }
   const policy = tls.insecureEdgeTerminationPolicy ?? '';
-  if (term === 'passthrough') {
-    if (tls.certificate)
-      errs.push(
-        invalid(
-          'spec.tls.certificate',
-          'redacted certificate data',
-          'passthrough termination does not support certificates',
-        ),
-      );
-    if (tls.key)
-      errs.push(
-        invalid('spec.tls.key', 'redacted key data', 'passthrough termination does not support certificates'),
-      );
-    if (tls.caCertificate)
-      errs.push(
-        invalid(
-          'spec.tls.caCertificate',
-          'redacted ca certificate data',
-          'passthrough termination does not support certificates',
-        ),
-      );
-    if (tls.destinationCACertificate) {
-      errs.push(
-        invalid(
-          'spec.tls.destinationCACertificate',
-          'redacted destination ca certificate data',
-          'passthrough termination does not support certificates',
-        ),
-      );
-    }
-    if (policy !== '' && policy !== 'None' && policy !== 'Redirect') {
+  if (policy !== '') {
+    if (
+      (term === 'edge' || term === 'reencrypt') &&
+      policy !== 'None' &&
+      policy !== 'Allow' &&
+      policy !== 'Redirect'
+    ) {
       errs.push(
         invalid(
           'spec.tls.insecureEdgeTerminationPolicy',
           policy,
-          'only None, Redirect or empty are allowed for passthrough',
+          'invalid value for InsecureEdgeTerminationPolicy option, acceptable values are None, Allow, Redirect, or empty',
         ),
       );
-    }
-    if (tls.externalCertificate) {
+    } else if (term === 'passthrough' && policy !== 'None' && policy !== 'Redirect') {
       errs.push(
         invalid(
-          'spec.tls.externalCertificate',
-          tls.externalCertificate.name,
-          'passthrough termination does not support certificates',
+          'spec.tls.insecureEdgeTerminationPolicy',
+          policy,
+          'invalid value for InsecureEdgeTerminationPolicy option, acceptable values are None, Redirect, or empty',
         ),
       );
     }
-  } else {
-    if (term === 'edge' && tls.destinationCACertificate) {
-      errs.push(
-        invalid(
-          'spec.tls.destinationCACertificate',
-          'redacted destination ca certificate data',
-          'edge termination does not support destination certificates',
-        ),
-      );
-    }
-    if (policy !== '' && policy !== 'None' && policy !== 'Allow' && policy !== 'Redirect') {
-      errs.push(
-        notSupported('spec.tls.insecureEdgeTerminationPolicy', policy, ['Allow', 'None', 'Redirect']),
-      );
-    }
-  }
-  if (tls.certificate && tls.externalCertificate) {
-    errs.push(
-      invalid(
-        'spec.tls.externalCertificate',
-        tls.externalCertificate.name,
-        'cannot be specified together with spec.tls.certificate',
-      ),
-    );
   }
   return errs;
 }

@@ -6,6 +6,7 @@ import {
   type TLSConfig,
   buildRoutingTable,
   createRouteStore,
+  validateHostName,
 } from '../src/index.ts';
 import { route, tls } from './helpers.ts';
 
@@ -266,11 +267,54 @@ describe('host checks and the admission function', () => {
     expect(table.routes.size).toBe(0);
   });
 
-  it('names the field in the InvalidHost message', () => {
-    const { statuses } = buildRoutingTable([route('ns', 'r', { host: 'Bad_Host.example.test' })]);
-    expect(statuses.get('ns:r')!.condition.message).toMatch(
-      /^host name validation errors: spec\.host: Invalid value: "Bad_Host\.example\.test": a lowercase RFC 1123 subdomain/,
+  it('names the field in the InvalidHost message (library-go ValidateHost wording)', () => {
+    const { statuses } = buildRoutingTable([route('ns', 'r', { host: 'org' })]);
+    expect(statuses.get('ns:r')!.condition.message).toBe(
+      'host name validation errors: spec.host: Invalid value: "org": host must conform to DNS 1123 naming conventions: [spec.host: Invalid value: "org": should be a domain with at least two segments separated by dots]',
     );
+  });
+
+  // unique_host_test.go: TestValidateHostName
+  it.each([
+    ['valid-host-name', 'www.example.test', true],
+    ['valid-host-trailing-dot', 'www.example.test.', true],
+    [
+      'invalid-host-name',
+      'name-namespace-1234567890-1234567890-1234567890-1234567890-1234567890-1234567890-1234567890.example.test',
+      false,
+    ],
+    [
+      'valid-host-63-chars-label',
+      'name-namespace-1234567890-1234567890-1234567890-1234567890-1234.example.test',
+      true,
+    ],
+    [
+      'invalid-host-64-chars-label',
+      'name-namespace-1234567890-1234567890-1234567890-1234567890-12345.example.test',
+      false,
+    ],
+    [
+      'valid-name-253-chars',
+      'name-namespace.a1234567890.b1234567890.c1234567890.d1234567890.e1234567890.f1234567890.g1234567890.h1234567890.i1234567890.j1234567890.k1234567890.l1234567890.m1234567890.n1234567890.o1234567890.p1234567890.q1234567890.r1234567890.s12345678.example.test',
+      true,
+    ],
+    [
+      'invalid-name-279-chars',
+      'name-namespace.a1234567890.b1234567890.c1234567890.d1234567890.e1234567890.f1234567890.g1234567890.h1234567890.i1234567890.j1234567890.k1234567890.l1234567890.m1234567890.n1234567890.o1234567890.p1234567890.q1234567890.r1234567890.s1234567890.t1234567890.u1234567890.example.test',
+      false,
+    ],
+    ['invalid-name-one-label', 'org', false],
+    ['invalid-name-asterisk', '*', false],
+  ])('ValidateHostName %s', (_n, host, valid) => {
+    expect(validateHostName(host)).toHaveLength(valid ? 0 : 1);
+    // The annotation never relaxes the router's check.
+    const r = route('ns', 'r', {
+      host,
+      annotations: { 'route.openshift.io/allow-non-dns-compliant-host': 'true' },
+    });
+    const s = buildRoutingTable([r]).statuses.get('ns:r')!;
+    expect(s.admitted).toBe(valid);
+    if (!valid) expect(s.condition.reason).toBe('InvalidHost');
   });
 
   it.each<[string, Route, RouteStoreOptions, string]>([

@@ -214,7 +214,7 @@ describe('extended TLS validation (validation_test, extended_validator_test)', (
     [
       'bad insecure policy',
       { termination: 'edge', insecureEdgeTerminationPolicy: 'Sometimes' },
-      'spec.tls.insecureEdgeTerminationPolicy: Unsupported value: "Sometimes": supported values: "Allow", "None", "Redirect"',
+      'spec.tls.insecureEdgeTerminationPolicy: Invalid value: "Sometimes": invalid value for InsecureEdgeTerminationPolicy option, acceptable values are None, Allow, Redirect, or empty',
     ],
   ])('field rules: %s', (_n, tls, message) => {
     const r = validateRoute(route('ns', 'r', { host: 'a.example.test', tls }));
