@@ -11,7 +11,6 @@ import {
   invalid,
   notSupported,
   required,
-  tooMany,
 } from './internal/field-errors.ts';
 import { validateTlsContent } from './tls.ts';
 
