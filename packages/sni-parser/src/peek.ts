@@ -20,7 +20,8 @@ export interface PeekClientHelloOptions {
   /**
    * Put the bytes read back at the front of the socket's read buffer (`socket.unshift`) before
    * resolving, so the next reader (`socket.pipe(backend)`, `tlsServer.emit('connection', socket)`)
-   * sees the stream from its first byte. When false, the caller replays `bytes` itself.
+   * sees the stream from its first byte. When false, the caller replays `bytes` itself. Skipped
+   * when the peer has already ended (`stoppedBy: 'end'`): the bytes are still in `bytes`.
    * @default false
    */
   unshift?: boolean;
@@ -134,7 +135,9 @@ export function peekClientHello(
       // Leave the stream paused; removing the 'readable' listener resets flowing to null on
       // the next tick, so pipe() or a 'data' listener resumes it.
       socket.pause();
-      if (unshift && bytes.length > 0 && !socket.destroyed) socket.unshift(bytes);
+      // After 'end' has been emitted the stream refuses unshift (it would error and destroy the
+      // socket); nobody can read those bytes then anyway, and `bytes` still has them.
+      if (unshift && bytes.length > 0 && !socket.destroyed && !socket.readableEnded) socket.unshift(bytes);
       resolve({ result, bytes, stoppedBy });
     };
 

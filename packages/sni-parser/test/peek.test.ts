@@ -219,11 +219,18 @@ describe('peekClientHello over real sockets', () => {
     expect(reply).toMatch(/X-Bytes: [1-9]/);
   });
 
-  it('a peer that ends early stops with end and an incomplete result', async () => {
-    const { port, first } = await peekServer({ timeoutMs: 10_000 });
+  it.each([
+    ['without unshift', false],
+    ['with unshift (no error on the socket, which has no error listener)', true],
+  ])('a peer that ends early stops with end and an incomplete result, %s', async (_name, unshift) => {
+    const { port, first } = await peekServer({ timeoutMs: 10_000, unshift });
     const client = await rawClient(port);
     client.end(chromiumHello.subarray(0, 700));
     const { peek, socket } = await first;
+    const errors: unknown[] = [];
+    socket.on('error', (e) => errors.push(e));
+    await new Promise((r) => setImmediate(r));
+    expect(errors).toEqual([]);
     socket.destroy();
     expect(peek.stoppedBy).toBe('end');
     expect(peek.result.status).toBe('incomplete');
