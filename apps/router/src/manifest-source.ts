@@ -7,7 +7,7 @@
  */
 import { type FSWatcher, watch } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { extname, join, relative, resolve } from 'node:path';
+import { dirname, extname, join, relative, resolve } from 'node:path';
 import type { RouterEvent, RouterObject } from '@switchyard/route-model';
 import { RouterError } from './errors.ts';
 
@@ -38,8 +38,13 @@ export interface ManifestSourceOptions {
   readonly onEvents: (events: readonly RouterEvent[]) => void;
   /** Receives the problems of each scan (empty when every file is fine). */
   readonly onProblems?: (problems: readonly ManifestProblem[]) => void;
-  /** Quiet time after a file-system event before re-reading, in ms. @default 30 */
+  /** Quiet time after a file-system event before re-reading, in ms. @default 15 */
   readonly debounceMs?: number;
+  /**
+   * Interval of a safety re-scan (file signatures only; unchanged files are not re-read), for
+   * file systems whose change events get lost. 0 disables it. @default 1000
+   */
+  readonly pollIntervalMs?: number;
   /** Namespace of objects without `metadata.namespace`. @default 'default' */
   readonly defaultNamespace?: string;
 }
@@ -63,13 +68,18 @@ interface FileState {
   readonly problems: readonly ManifestProblem[];
 }
 
-async function listFiles(root: string, isDirectory: boolean): Promise<string[]> {
-  if (!isDirectory) return [root];
+async function listTree(root: string, isDirectory: boolean): Promise<{ files: string[]; dirs: string[] }> {
+  if (!isDirectory) return { files: [root], dirs: [dirname(root)] };
   const entries = await readdir(root, { recursive: true, withFileTypes: true });
-  return entries
+  const files = entries
     .filter((e) => e.isFile() && EXTENSIONS.has(extname(e.name).toLowerCase()) && !e.name.startsWith('.'))
     .map((e) => join(e.parentPath ?? root, e.name))
     .sort();
+  const dirs = [
+    root,
+    ...entries.filter((e) => e.isDirectory()).map((e) => join(e.parentPath ?? root, e.name)),
+  ];
+  return { files, dirs };
 }
 
 /**
@@ -90,7 +100,7 @@ export async function createManifestSource(options: ManifestSourceOptions): Prom
     });
   }
   const defaultNamespace = options.defaultNamespace ?? 'default';
-  const debounceMs = options.debounceMs ?? 30;
+  const debounceMs = options.debounceMs ?? 15;
   const files = new Map<string, FileState>();
   let current = new Map<string, RouterObject>();
   // First-seen order gives stable, oldest-first identities to objects that carry none.
@@ -190,7 +200,9 @@ export async function createManifestSource(options: ManifestSourceOptions): Prom
   const scanOnce = async (): Promise<void> => {
     let paths: string[];
     try {
-      paths = await listFiles(root, isDirectory);
+      const tree = await listTree(root, isDirectory);
+      paths = tree.files;
+      watchDirectories(tree.dirs);
     } catch (cause) {
       options.onProblems?.([{ file: options.path, message: `cannot list: ${(cause as Error).message}` }]);
       return;
@@ -247,8 +259,6 @@ export async function createManifestSource(options: ManifestSourceOptions): Prom
     return scanning;
   };
 
-  await rescan();
-
   let timer: NodeJS.Timeout | undefined;
   const onChange = (): void => {
     if (closed) return;
@@ -258,25 +268,49 @@ export async function createManifestSource(options: ManifestSourceOptions): Prom
       void rescan();
     }, debounceMs);
   };
-  let watcher: FSWatcher;
-  try {
-    // A single file is watched through its directory: editors replace files on save (rename),
-    // which ends a watch on the file itself.
-    watcher = isDirectory
-      ? watch(root, { recursive: true }, onChange)
-      : watch(resolve(root, '..'), (_event, name) => {
-          if (name === null || resolve(root, '..', name) === root) onChange();
+  // One non-recursive watch per directory (Node 20's recursive watch on Linux loses events
+  // when files are replaced by rename, which is how editors save). A single file is watched
+  // through its directory for the same reason.
+  const watchers = new Map<string, FSWatcher>();
+  function watchDirectories(dirs: readonly string[]): void {
+    if (closed) return;
+    const wanted = new Set(dirs);
+    for (const [dir, watcher] of watchers) {
+      if (!wanted.has(dir)) {
+        watcher.close();
+        watchers.delete(dir);
+      }
+    }
+    for (const dir of dirs) {
+      if (watchers.has(dir)) continue;
+      try {
+        const watcher = watch(dir, (_event, name) => {
+          if (!isDirectory && name !== null && resolve(dir, name) !== root) return;
+          onChange();
         });
-  } catch (cause) {
-    throw new RouterError(
-      'ERR_ROUTER_ROUTES_PATH',
-      `--routes ${options.path}: cannot watch: ${(cause as Error).message}`,
-      {
-        cause,
-      },
-    );
+        watcher.on('error', () => {
+          watcher.close();
+          watchers.delete(dir);
+          onChange();
+        });
+        watchers.set(dir, watcher);
+      } catch (cause) {
+        if (dir === root || !isDirectory)
+          throw new RouterError(
+            'ERR_ROUTER_ROUTES_PATH',
+            `--routes ${options.path}: cannot watch: ${(cause as Error).message}`,
+            {
+              cause,
+            },
+          );
+      }
+    }
   }
-  watcher.on('error', () => onChange());
+
+  await rescan();
+  const pollMs = options.pollIntervalMs ?? 1000;
+  const poll = pollMs > 0 ? setInterval(() => void rescan(), pollMs) : undefined;
+  poll?.unref();
 
   return {
     rescan,
@@ -286,7 +320,9 @@ export async function createManifestSource(options: ManifestSourceOptions): Prom
     async close(): Promise<void> {
       closed = true;
       if (timer !== undefined) clearTimeout(timer);
-      watcher.close();
+      if (poll !== undefined) clearInterval(poll);
+      for (const watcher of watchers.values()) watcher.close();
+      watchers.clear();
       await scanning.catch(() => undefined);
     },
   };

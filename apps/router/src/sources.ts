@@ -9,7 +9,12 @@ import {
   type RouteWatcher,
   type WatcherLogger,
 } from '@switchyard/k8s-watcher';
-import { parseManifests, type RouteStore, type RouterEvent } from '@switchyard/route-model';
+import {
+  parseManifests,
+  type RouteStore,
+  type RouterEvent,
+  type RouterObject,
+} from '@switchyard/route-model';
 import type { Logger } from 'pino';
 import {
   createManifestSource,
@@ -30,23 +35,68 @@ export interface Source {
   rescan(): Promise<void>;
 }
 
-/** Adapts route-model's `parseManifests` to the file source. */
+const DOCUMENT_SEPARATOR = /^---[ \t]*(?:#.*)?$/;
+
+/** Parsed documents by their text: a save re-parses only the documents that changed. */
+const documentCache = new Map<string, ReturnType<typeof parseManifests>>();
+const DOCUMENT_CACHE_LIMIT = 20_000;
+
+function parseDocument(text: string): ReturnType<typeof parseManifests> {
+  let parsed = documentCache.get(text);
+  if (parsed === undefined) {
+    parsed = parseManifests(text);
+    if (documentCache.size >= DOCUMENT_CACHE_LIMIT) documentCache.clear();
+    documentCache.set(text, parsed);
+  }
+  return parsed;
+}
+
+/**
+ * Adapts route-model's `parseManifests` to the file source. Multi-document YAML is split at
+ * `---` lines and each document is parsed (and cached) on its own, so saving a file with
+ * hundreds of routes costs one document's parse, not the whole file's. Line numbers in
+ * problems are those of the whole file.
+ * @param text - the file's text
+ * @returns objects and problems
+ */
 export function parseManifestText(text: string): ParsedManifests {
-  const parsed = parseManifests(text);
-  const problems = [
-    ...parsed.errors.map((e) => ({
-      document: e.index + 1,
-      message: `line ${e.line}: ${e.name === undefined ? '' : `${e.kind ?? 'object'} ${e.name}: `}${e.message}`,
-    })),
-    ...parsed.skipped.map((e) => ({
-      document: e.index + 1,
-      message: `line ${e.line}: ${e.kind ?? 'object'} ${e.name ?? ''} skipped: ${e.message}`,
-    })),
-  ];
-  // A YAML syntax error usually means a file caught half-way through a save: keep serving what
-  // the file held before rather than deleting its objects.
-  const fatal = parsed.errors.some((e) => e.message.startsWith('YAML syntax error'));
-  return { objects: parsed.objects, problems, fatal };
+  const lines = text.split('\n');
+  const chunks: { text: string; firstLine: number }[] = [];
+  let start = 0;
+  for (let i = 0; i <= lines.length; i += 1) {
+    if (i === lines.length || DOCUMENT_SEPARATOR.test(lines[i] ?? '')) {
+      const chunk = lines.slice(start, i).join('\n');
+      if (chunk.trim() !== '') chunks.push({ text: chunk, firstLine: start });
+      start = i + 1;
+    }
+  }
+  const objects: RouterObject[] = [];
+  const problems: { document: number; message: string }[] = [];
+  let fatal = false;
+  chunks.forEach((chunk, index) => {
+    const parsed = parseDocument(chunk.text);
+    objects.push(...parsed.objects);
+    for (const e of parsed.errors) {
+      // A YAML syntax error usually means a file caught half-way through a save: the file
+      // keeps serving what it held before rather than losing its objects.
+      if (e.message.startsWith('YAML syntax error')) fatal = true;
+      const message = e.message.replace(
+        /at line (\d+)/,
+        (_m, n: string) => `at line ${Number(n) + chunk.firstLine}`,
+      );
+      problems.push({
+        document: index + 1,
+        message: `line ${e.line + chunk.firstLine}: ${e.name === undefined ? '' : `${e.kind ?? 'object'} ${e.name}: `}${message}`,
+      });
+    }
+    for (const e of parsed.skipped) {
+      problems.push({
+        document: index + 1,
+        message: `line ${e.line + chunk.firstLine}: ${e.kind ?? 'object'} ${e.name ?? ''} skipped: ${e.message}`,
+      });
+    }
+  });
+  return { objects, problems, fatal };
 }
 
 function watcherLogger(logger: Logger): WatcherLogger {
