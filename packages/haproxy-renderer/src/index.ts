@@ -6,3 +6,5 @@ export { backendName, certificateHostName, renderHaproxyConfig } from './render.
 export type { RejectedRoute, RenderedBackend, RenderedServer, RenderResult } from './render.ts';
 export { writeFileAtomic, writeRenderedFiles } from './files.ts';
 export type { WritableRender, WriteFilesOptions, WriteFilesResult } from './files.ts';
+export { HaproxyProcess, parseShowProc, validateHaproxyConfig } from './process.ts';
+export type { HaproxyProcessOptions, HaproxyProcInfo, HaproxyWorker, ReloadOutcome } from './process.ts';

@@ -35,3 +35,41 @@ export async function renderAndCheck(
   const check = await checkHaproxyConfig(join(tmp.path, 'haproxy.config'));
   return { result, check, dir: tmp.path, cleanup: tmp.cleanup };
 }
+
+import { request } from 'node:http';
+
+/** A plain HTTP GET to 127.0.0.1:port with a Host header; resolves status, headers and body. */
+export function get(
+  port: number,
+  host: string,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { host: '127.0.0.1', port, path, headers: { host, ...headers }, agent: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (d: Buffer) => chunks.push(d));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks).toString('utf8'),
+          }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.setTimeout(10_000, () => req.destroy(new Error(`timeout GET ${host}${path}`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** The echo backend that answered (`x-backend`), or `status:<code>`. */
+export async function whoAnswers(port: number, host: string, path: string): Promise<string> {
+  const r = await get(port, host, path);
+  const b = r.headers['x-backend'];
+  return r.status === 200 && typeof b === 'string' ? b : `status:${r.status}`;
+}
