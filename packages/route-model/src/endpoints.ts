@@ -159,11 +159,12 @@ function sliceToSubset(slice: EndpointSlice, options: EndpointOptions): Subset |
   addresses.sort((a, b) => compareIpBytes(a.bytes, b.bytes) || cmp(a.hostname, b.hostname));
   const ports: Subset['ports'] = [];
   for (const p of slice.ports ?? []) {
-    if (!p || typeof p.port !== 'number') continue;
+    if (!p) continue;
+    // As ConvertEndpointSlice: a nil port becomes 0, a nil protocol "".
     ports.push({
       name: p.name ?? '',
-      port: p.port,
-      protocol: p.protocol ?? 'TCP',
+      port: typeof p.port === 'number' ? p.port : 0,
+      protocol: p.protocol ?? '',
       appProtocol: p.appProtocol,
     });
   }
