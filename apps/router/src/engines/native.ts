@@ -10,15 +10,6 @@ import type { RouterMetrics } from '../metrics.ts';
 import type { RouterSettings } from '../settings.ts';
 import type { Engine, EngineListeners } from './engine.ts';
 
-/**
- * route-model hands out `routes` as a `ReadonlyMap` (a persistent map), while proxy-runtime
- * currently accepts only a real `Map`. Entries keep their identity; only the container is
- * copied (O(routes) per update). Remove once proxy-runtime accepts any ReadonlyMap.
- */
-function toRuntimeTable(table: RoutingTable): RoutingTable {
-  return table.routes instanceof Map ? table : { routes: new Map(table.routes) };
-}
-
 /** Inputs of {@link createNativeEngine}. */
 export interface NativeEngineOptions {
   readonly settings: RouterSettings;
@@ -48,7 +39,7 @@ export function createNativeEngine(options: NativeEngineOptions): Engine {
           host: settings.listenAddress,
           httpPort: settings.httpPort,
           httpsPort: settings.httpsPort,
-          table: toRuntimeTable(table),
+          table,
           ...(options.defaultCertificate === undefined
             ? {}
             : { defaultCertificate: options.defaultCertificate }),
@@ -101,7 +92,7 @@ export function createNativeEngine(options: NativeEngineOptions): Engine {
         if (runtime === undefined) return;
         const started = performance.now();
         try {
-          await runtime.update(toRuntimeTable(table));
+          await runtime.update(table);
           metrics.routesServed.set(table.routes.size);
           metrics.tableApplies.inc();
           metrics.applyDuration.observe({ engine: 'native' }, (performance.now() - started) / 1000);
