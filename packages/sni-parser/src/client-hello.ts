@@ -186,23 +186,68 @@ function incomplete(needed: number): ClientHelloIncomplete {
  */
 export function parseClientHello(data: Uint8Array, options?: ParseClientHelloOptions): ClientHelloResult {
   const maxBytes = options === undefined ? DEFAULT_MAX_BYTES : resolveMaxBytes(options, 'parseClientHello');
-  const len = data.length;
-  // `needed` counts bytes until the next byte that could change the answer: the first byte can
-  // already say not-tls, so an empty or one-byte input needs just one more.
-  if (len === 0) return incomplete(1);
-  // A TLS stream opens with a handshake record of major version 3; anything else (HTTP, an
-  // SSLv2-style hello whose first byte has the high bit set) is another protocol.
-  if (data[0] !== TYPE_HANDSHAKE) return NOT_TLS;
-  if (len === 1) return incomplete(1);
-  if (data[1] !== 3) return NOT_TLS;
+  return parseFromCursor(data, maxBytes, undefined);
+}
 
+/**
+ * Where a record walk stopped: after the last whole record seen. Lets a caller that only ever
+ * appends bytes (peekClientHello) resume instead of re-walking every record on each read, so a
+ * hello sent as thousands of one-byte records costs O(bytes), not O(bytes²).
+ * @internal
+ */
+export interface RecordCursor {
+  /** Stream offset after the last whole record. */
+  pos: number;
+  /** Whole records walked. */
+  records: number;
+  /** Handshake bytes in those records. */
+  collected: number;
+  /** Handshake header bytes seen (0 to 4). */
+  headerGot: number;
+  /** Body length accumulated from the header bytes seen. */
+  bodyLen: number;
+  /** Handshake message length with its header, -1 until known. */
+  total: number;
+  /** Offset of the first record's fragment. */
+  firstFragment: number;
+}
+
+/** A cursor at the start of a stream. @internal */
+export function createRecordCursor(): RecordCursor {
+  return { pos: 0, records: 0, collected: 0, headerGot: 0, bodyLen: 0, total: -1, firstFragment: 0 };
+}
+
+/**
+ * {@link parseClientHello} with an optional cursor. With a cursor, `data` must be the same stream
+ * as on the previous call with bytes appended; the answer is the same as without a cursor.
+ * @internal
+ */
+export function parseFromCursor(
+  data: Uint8Array,
+  maxBytes: number,
+  cursor: RecordCursor | undefined,
+): ClientHelloResult {
+  const len = data.length;
   let pos = 0;
   let records = 0;
-  let collected = 0; // handshake bytes seen in complete or partial records
+  let collected = 0; // handshake bytes seen in whole records
   let headerGot = 0; // bytes of the 4-byte handshake header seen
   let total = -1; // handshake message length incl. header, once known
   let bodyLen = 0;
   let firstFragment = 0;
+  if (cursor !== undefined && cursor.records > 0) {
+    ({ pos, records, collected, headerGot, bodyLen, total, firstFragment } = cursor);
+  } else {
+    // `needed` counts bytes until the next byte that could change the answer: the first byte can
+    // already say not-tls, so an empty or one-byte input needs just one more.
+    if (len === 0) return incomplete(1);
+    // A TLS stream opens with a handshake record of major version 3; anything else (HTTP, an
+    // SSLv2-style hello whose first byte has the high bit set) is another protocol.
+    if (data[0] !== TYPE_HANDSHAKE) return NOT_TLS;
+    if (len === 1) return incomplete(1);
+    if (data[1] !== 3) return NOT_TLS;
+  }
+
   for (;;) {
     if (pos + 5 > len) {
       // Validate whatever header bytes are present before asking for more.
@@ -267,11 +312,18 @@ export function parseClientHello(data: Uint8Array, options?: ParseClientHelloOpt
       return incomplete(fragEnd - len + (collected + rlen < total ? 1 : 0));
     }
     collected += rlen;
-    if (total >= 0 && collected >= total) {
-      pos = fragEnd;
-      break;
-    }
     pos = fragEnd;
+    if (cursor !== undefined) {
+      // Only whole records are committed: a partial one is walked again from its start.
+      cursor.pos = pos;
+      cursor.records = records;
+      cursor.collected = collected;
+      cursor.headerGot = headerGot;
+      cursor.bodyLen = bodyLen;
+      cursor.total = total;
+      cursor.firstFragment = firstFragment;
+    }
+    if (total >= 0 && collected >= total) break;
   }
 
   const recordVersion = ((data[1] as number) << 8) | (data[2] as number);

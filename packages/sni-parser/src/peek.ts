@@ -1,5 +1,10 @@
 import type { Readable } from 'node:stream';
-import { type ClientHelloResult, parseClientHello, resolveMaxBytes } from './client-hello.ts';
+import {
+  type ClientHelloResult,
+  createRecordCursor,
+  parseFromCursor,
+  resolveMaxBytes,
+} from './client-hello.ts';
 import { SniParserError } from './errors.ts';
 
 /** Default time {@link peekClientHello} waits for a whole ClientHello, as HAProxy's inspect-delay. */
@@ -100,24 +105,33 @@ export function peekClientHello(
       `peekClientHello: socket has encoding ${socket.readableEncoding}; the hello must be read as bytes`,
     );
   }
-  const parseOptions = { maxBytes };
   const unshift = options.unshift === true;
 
   return new Promise<PeekClientHelloResult>((resolve, reject) => {
-    const chunks: Buffer[] = [];
+    // Bytes read so far: the first chunk as is (the usual case: the whole hello in one read),
+    // then a zero-filled buffer that doubles when full, so appending costs O(bytes) in total
+    // and `view()` never copies. With the record cursor, each parse only walks new records.
+    let store: Buffer = Buffer.alloc(0);
     let length = 0;
     let parseAt = 1; // skip parsing until this many bytes are buffered
+    const cursor = createRecordCursor();
     let result: ClientHelloResult = { status: 'incomplete', needed: 5 };
     let settled = false;
 
-    const joined = (): Buffer => {
-      if (chunks.length > 1) {
-        const all = Buffer.concat(chunks, length);
-        chunks.length = 0;
-        chunks.push(all);
+    const append = (chunk: Buffer): void => {
+      if (length === 0) {
+        store = chunk;
+      } else {
+        if (length + chunk.length > store.length) {
+          const grown = Buffer.alloc(Math.max(store.length * 2, length + chunk.length, 4096));
+          store.copy(grown, 0, 0, length);
+          store = grown;
+        }
+        chunk.copy(store, length);
       }
-      return chunks[0] ?? Buffer.alloc(0);
+      length += chunk.length;
     };
+    const view = (): Buffer => (length === store.length ? store : store.subarray(0, length));
 
     const cleanup = (): void => {
       clearTimeout(timer);
@@ -131,7 +145,7 @@ export function peekClientHello(
       if (settled) return;
       settled = true;
       cleanup();
-      const bytes = joined();
+      const bytes = view();
       // Leave the stream paused; removing the 'readable' listener resets flowing to null on
       // the next tick, so pipe() or a 'data' listener resumes it.
       socket.pause();
@@ -146,11 +160,9 @@ export function peekClientHello(
       for (;;) {
         const chunk: unknown = socket.read();
         if (chunk === null) break;
-        const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : (chunk as Buffer);
-        chunks.push(buf);
-        length += buf.length;
+        append(typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : (chunk as Buffer));
         if (length >= parseAt) {
-          result = parseClientHello(joined(), parseOptions);
+          result = parseFromCursor(view(), maxBytes, cursor);
           if (result.status !== 'incomplete') {
             finish('result');
             return;
@@ -175,7 +187,7 @@ export function peekClientHello(
           `peekClientHello: socket failed while reading the ClientHello: ${err.message}`,
           {
             cause: err,
-            bytes: joined(),
+            bytes: view(),
           },
         ),
       );

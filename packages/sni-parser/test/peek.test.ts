@@ -177,6 +177,28 @@ describe('peekClientHello over real sockets', () => {
     }
   });
 
+  it('a hello in one-byte records, written in small pieces, is reassembled', async () => {
+    const { port, first } = await peekServer({ timeoutMs: 20_000 });
+    const client = await rawClient(port);
+    client.setNoDelay(true);
+    const split = refragment(chromiumHello, 1);
+    for (let i = 0; i < split.length; i += 600) {
+      client.write(split.subarray(i, i + 600));
+      await new Promise((r) => setImmediate(r));
+    }
+    const { peek, socket } = await first;
+    socket.destroy();
+    const whole = parseClientHello(chromiumHello);
+    expect(peek.stoppedBy).toBe('result');
+    expect(peek.bytes.equals(split)).toBe(true);
+    if (whole.status !== 'complete') throw new Error('fixture does not parse');
+    expect(peek.result).toEqual({
+      status: 'complete',
+      consumed: split.length,
+      hello: { ...whole.hello, records: whole.hello.handshakeLength },
+    });
+  });
+
   it('a slow sender hits the deadline and every byte it sent is handed back', async () => {
     const { port, first } = await peekServer({ timeoutMs: 300 });
     const client = await rawClient(port);

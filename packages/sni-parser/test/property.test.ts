@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type ClientHelloResult, parseClientHello } from '../src/index.ts';
+import { createRecordCursor, parseFromCursor } from '../src/client-hello.ts';
+import { type ClientHelloResult, DEFAULT_MAX_BYTES, parseClientHello } from '../src/index.ts';
 import { handshakeBytes, loadFixtures, refragment } from './helpers/tls-bytes.ts';
 
 const fixtures = loadFixtures();
@@ -148,6 +149,33 @@ describe('parseClientHello properties', () => {
         }
       }),
       { numRuns: 1500 },
+    );
+  });
+
+  it('resuming with a record cursor over appended chunks gives the same answers as parsing afresh', () => {
+    const streams = fc.oneof(
+      mutatedHello,
+      fc.constantFrom(...seeds),
+      fc.constantFrom(...fixtures.map((f) => refragment(f.bytes, 1))),
+    );
+    fc.assert(
+      fc.property(
+        streams,
+        fc.array(fc.integer({ min: 1, max: 300 }), { minLength: 1, maxLength: 40 }),
+        (bytes, sizes) => {
+          const cursor = createRecordCursor();
+          let at = 0;
+          let i = 0;
+          while (at < bytes.length) {
+            at = Math.min(bytes.length, at + (sizes[i++ % sizes.length] as number));
+            const prefix = bytes.subarray(0, at);
+            const resumed = parseFromCursor(prefix, DEFAULT_MAX_BYTES, cursor);
+            expect(resumed).toEqual(parseClientHello(prefix));
+            if (resumed.status !== 'incomplete') break;
+          }
+        },
+      ),
+      { numRuns: 600 },
     );
   });
 });
