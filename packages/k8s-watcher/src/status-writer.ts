@@ -178,6 +178,8 @@ export function createRouteStatusWriter(options: RouteStatusWriterOptions): Rout
   const timers = new Map<string, NodeJS.Timeout>();
   const running = new Set<Promise<void>>();
   const lastWrittenRv = new Map<string, string>();
+  // Routes whose entry for this router name was last changed by another process (a replica).
+  const changedByOther = new Set<string>();
   const contentions = new Map<string, { count: number; since: number }>();
   const contended = new Set<string>();
   let stoppedAll = false;
@@ -238,6 +240,7 @@ export function createRouteStatusWriter(options: RouteStatusWriterOptions): Rout
     const after = ourEntry(o);
     const want = desired.get(key);
     if (prev && !sameEntry(before, after) && o.metadata.resourceVersion !== lastWrittenRv.get(key)) {
+      changedByOther.add(key);
       // Someone else changed our entry. The same value is a fellow replica doing the work;
       // a different one is a write war in the making.
       if (
@@ -300,7 +303,8 @@ export function createRouteStatusWriter(options: RouteStatusWriterOptions): Rout
     if (res.statusCode === 404) return undefined;
     if (res.statusCode !== 200) throw new Error(`GET route ${key}: HTTP ${res.statusCode}`);
     const fresh = res.body as RawObject;
-    if (rvNum(fresh) > rvNum(routes.get(key)) && routes.has(key)) routes.set(key, fresh);
+    // Through observe(), so a change seen first by this re-read still counts for contention.
+    if (routes.has(key)) observe(fresh);
     return fresh;
   }
 
@@ -321,7 +325,9 @@ export function createRouteStatusWriter(options: RouteStatusWriterOptions): Rout
     if (sameEntry(cur, want)) {
       stats.skipped++;
       // Another replica did the work: it holds the lease, so hold back for a lease period.
-      if (state === 'follower') expires = Date.now() + leaseMs;
+      // (Not when the value is our own earlier write: a conflict with a different router name
+      // must not park this one.)
+      if (state === 'follower' && changedByOther.has(key)) expires = Date.now() + leaseMs;
       return;
     }
     const ingress = ingressOf(route).map((e) => e);
@@ -352,6 +358,7 @@ export function createRouteStatusWriter(options: RouteStatusWriterOptions): Rout
         expires = Date.now() + leaseMs;
         const out = res.body as RawObject;
         if (out.metadata.resourceVersion) lastWrittenRv.set(key, out.metadata.resourceVersion);
+        changedByOther.delete(key);
         if (routes.has(key) && rvNum(out) > rvNum(routes.get(key))) routes.set(key, out);
         return;
       }
@@ -418,6 +425,8 @@ export function createRouteStatusWriter(options: RouteStatusWriterOptions): Rout
         const last = routes.get(key) ?? o;
         routes.delete(key);
         desired.delete(key);
+        changedByOther.delete(key);
+        lastWrittenRv.delete(key);
         const t = timers.get(key);
         if (t) clearTimeout(t);
         timers.delete(key);
