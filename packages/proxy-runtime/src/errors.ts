@@ -14,7 +14,7 @@ export type ProxyRuntimeErrorCode =
   | 'ERR_PROXY_RUNTIME_LISTEN'
   /** `listen()` called twice, or `update`/`listen` after `close()`. */
   | 'ERR_PROXY_RUNTIME_STATE'
-  /** A TLS certificate or key in the table or options could not be loaded. */
+  /** The default certificate or its key could not be loaded. (A bad route certificate is not thrown: that route gets the default certificate.) */
   | 'ERR_PROXY_RUNTIME_TLS'
   /** A worker process failed to start or exited unexpectedly. */
   | 'ERR_PROXY_RUNTIME_WORKER';

@@ -5,7 +5,7 @@
 import { once } from 'node:events';
 import { createServer as createHttpServer, type Server as HttpServer, type ServerOptions } from 'node:http';
 import { createSecureServer, type Http2SecureServer } from 'node:http2';
-import type { TLSSocket } from 'node:tls';
+import { createSecureContext, type TLSSocket } from 'node:tls';
 import { lowerAscii } from '@switchyard/map-matcher';
 import {
   createServer as createNetServer,
@@ -96,6 +96,17 @@ export class DataPlane implements ProxyCore {
     this.options = options;
     this.pools = new PoolManager(options);
     this.#onLog = onLog;
+    if (options.defaultCertificate) {
+      try {
+        createSecureContext({ cert: options.defaultCertificate.cert, key: options.defaultCertificate.key });
+      } catch (cause) {
+        throw new ProxyRuntimeError(
+          'ERR_PROXY_RUNTIME_TLS',
+          'ProxyRuntimeOptions.defaultCertificate: the certificate or key cannot be loaded (expected matching PEM cert and key)',
+          { cause },
+        );
+      }
+    }
     this.#state = this.#compile(table, undefined);
     const t = options.timeouts;
     const httpOpts: ServerOptions = {
@@ -177,6 +188,10 @@ export class DataPlane implements ProxyCore {
 
   state(): RuntimeState {
     return this.#state;
+  }
+
+  get logging(): boolean {
+    return this.#onLog !== undefined;
   }
 
   log(entry: AccessLogEntry): void {

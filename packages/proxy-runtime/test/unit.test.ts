@@ -53,6 +53,12 @@ describe('options', () => {
     expect((err as Error).message).toContain(`ProxyRuntimeOptions.${field}`);
   });
 
+  it('a default certificate that cannot be loaded is ERR_PROXY_RUNTIME_TLS', () => {
+    expect(() => createProxyRuntime({ defaultCertificate: { cert: 'not pem', key: 'not pem' } })).toThrow(
+      expect.objectContaining({ code: 'ERR_PROXY_RUNTIME_TLS' }),
+    );
+  });
+
   it('defaults to HAProxy timeouts', () => {
     expect(resolveOptions({}).timeouts).toEqual({
       connect: 5_000,

@@ -26,6 +26,8 @@ export interface ProxyCore {
   readonly pools: PoolManager;
   readonly metrics: MetricsRegistry;
   state(): RuntimeState;
+  /** Whether anyone listens to access logs (entries are not built otherwise). */
+  readonly logging: boolean;
   log(entry: AccessLogEntry): void;
 }
 
@@ -63,6 +65,8 @@ const FORWARDED_NAMES = new Set([
   'x-forwarded-proto-version',
   'forwarded',
 ]);
+
+const kIdle = Symbol('switchyard.idleTimeout');
 
 const MONITOR_BODY = '<html><body><h1>200 OK</h1>\nService ready.\n</body></html>\n';
 
@@ -298,6 +302,7 @@ function finish(core: ProxyCore, ex: Exchange): void {
   }
   const serverId = ex.server?.id;
   releaseServer(ex);
+  if (!core.logging) return;
   core.log({
     kind: 'http',
     startTime: ex.start,
@@ -447,8 +452,21 @@ function forward(
     ex.body = req.pipe(counter);
   }
   const socket = req.socket as Socket;
-  socket.setTimeout(Math.max(core.options.timeouts.client, backend.serverTimeout));
+  const idle = Math.max(core.options.timeouts.client, backend.serverTimeout);
+  const sock = socket as Socket & { [kIdle]?: number };
+  if (sock[kIdle] !== idle) {
+    // Re-arming a socket timer costs; only when the route's timeout differs from the last one.
+    sock[kIdle] = idle;
+    socket.setTimeout(idle);
+  }
   let responded = false;
+  let pending: Buffer | undefined;
+  const flush = (): void => {
+    if (pending === undefined || ex.finished) return;
+    const chunk = pending;
+    pending = undefined;
+    (res as ServerResponse).write(chunk);
+  };
   const opts: Dispatcher.DispatchOptions = {
     method: req.method ?? 'GET',
     path,
@@ -481,11 +499,24 @@ function forward(
     },
     onData(chunk) {
       ex.bytesOut += chunk.length;
-      return (res as ServerResponse).write(chunk);
+      // Hold one chunk until the end of this tick: a response that completes in the same read
+      // then goes out as head + body in a single write (`end(chunk)`), a streamed one is only
+      // delayed to the next macrotask.
+      if (pending !== undefined) {
+        const prev = pending;
+        pending = chunk;
+        return (res as ServerResponse).write(prev);
+      }
+      pending = chunk;
+      setImmediate(flush);
+      return true;
     },
     onComplete() {
       ex.upstreamAbort = undefined;
-      res.end();
+      const last = pending;
+      pending = undefined;
+      if (last !== undefined) res.end(last);
+      else res.end();
     },
     onError(err) {
       ex.upstreamAbort = undefined;
