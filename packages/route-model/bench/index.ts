@@ -204,6 +204,41 @@ console.log(
   `single EndpointSlice change: median ${median(sliceTimes).toFixed(3)} ms, p95 ${p95(sliceTimes).toFixed(3)} ms`,
 );
 
+// Wildcard routes allowed, every route under one domain (a typical *.apps.<cluster> setup).
+function oneDomainRoute(i: number, variant = 0): Route {
+  const r = makeRoute(i, variant);
+  r.spec.host = `app-${i}.apps.bench.test`;
+  return r;
+}
+const domainEvents: RouterEvent[] = events.filter((e) => e.type === 'upsert' && e.object.kind !== 'Route');
+for (let i = 0; i < N; i++) domainEvents.push({ type: 'upsert', object: oneDomainRoute(i) });
+const domainStore = createRouteStore({ allowWildcardRoutes: true });
+gc();
+const td0 = performance.now();
+domainStore.apply(domainEvents);
+const domainBuild = performance.now() - td0;
+const domainTimes = (n: number): number[] => {
+  const out: number[] = [];
+  for (let c = 0; c < n; c++) {
+    const i = (c * 7919) % N;
+    const t0 = performance.now();
+    domainStore.apply([{ type: 'upsert', object: oneDomainRoute(i, c + 1) }]);
+    out.push(performance.now() - t0);
+  }
+  return out;
+};
+const noWildcardTimes = domainTimes(CHANGES);
+// One wildcard route in the domain: every change re-judges the whole domain, as ownership of
+// any host may now depend on it.
+const wildcard = makeRoute(N + 1);
+wildcard.spec.host = 'wild.apps.bench.test';
+wildcard.spec.wildcardPolicy = 'Subdomain';
+domainStore.apply([{ type: 'upsert', object: wildcard }]);
+const withWildcardTimes = domainTimes(30);
+console.log(
+  `one domain, wildcards allowed: build ${domainBuild.toFixed(0)} ms; route change median ${median(noWildcardTimes).toFixed(3)} ms without a wildcard route, ${median(withWildcardTimes).toFixed(2)} ms with one`,
+);
+
 // Certificates: 1 000 edge routes carrying their own certificate (extended validation parses them).
 const CERT_ROUTES = Math.min(1000, N);
 const { cert, key } = makeCertificate();
@@ -253,6 +288,9 @@ alternate backend), ${N} Services, ${N} EndpointSlices with 2-3 ready endpoints 
 | single route change (median of ${CHANGES}) | ${rc.toFixed(3)} ms (p95 ${p95(routeTimes).toFixed(3)} ms) | < 2 ms | ${yes(rc < 2)} |
 | single EndpointSlice change (median of ${CHANGES}) | ${sc.toFixed(3)} ms (p95 ${p95(sliceTimes).toFixed(3)} ms) | < 2 ms | ${yes(sc < 2)} |
 | heap retained by the store | ${heapMiB.toFixed(1)} MiB (${((heapAfter - heapBefore) / N / 1024).toFixed(1)} KiB per route with its Service and EndpointSlice) | reported | - |
+| one domain for all ${N} routes, \`allowWildcardRoutes: true\`: full build | ${domainBuild.toFixed(0)} ms | - | - |
+| same, single route change, no wildcard route in the domain (median of ${CHANGES}) | ${median(noWildcardTimes).toFixed(3)} ms | < 2 ms | ${yes(median(noWildcardTimes) < 2)} |
+| same, single route change, one wildcard route in the domain (median of 30; the whole domain is judged again) | ${median(withWildcardTimes).toFixed(2)} ms | - | - |
 | ${CERT_ROUTES} edge routes sharing one certificate (validation cached by content) | ${certBuild.toFixed(0)} ms (${((certBuild / CERT_ROUTES) * 1000).toFixed(0)} µs per route) | - | - |
 | extended validation of one distinct certificate and key (uncached, median of 100) | ${certOne.toFixed(3)} ms | - | - |
 

@@ -190,25 +190,60 @@ const reject = (reason: RouteRejectionReason, message: string): AdmissionDecisio
 });
 
 /** HostAdmitter's check of `r` against an already accepted (older) route `a`; a message on conflict. */
-function hostAdmitterConflict(
-  a: AdmissionCandidate,
-  r: AdmissionCandidate,
-  strict: boolean,
-): string | undefined {
-  const sameScope = a.namespace === r.namespace || !strict;
-  const domain = domainForHost(r.host);
-  if (!a.wildcard && a.host === r.host) {
-    const conflict = sameScope ? !r.wildcard && a.path === r.path : true;
-    if (conflict) return `route ${a.namespace}/${a.name} has host ${a.host}`;
+/** HostAdmitter's three ownership maps, filled with accepted routes in age order. */
+class HostClaims {
+  readonly claimedHosts = new Map<string, AdmissionCandidate[]>();
+  readonly claimedWildcards = new Map<string, AdmissionCandidate[]>();
+  readonly blockedWildcards = new Map<string, AdmissionCandidate[]>();
+
+  /**
+   * `displacedRoutes` for a route younger than every accepted one: the first conflict, checked
+   * map by map in upstream's order, as the detailed message and the owner.
+   */
+  conflict(
+    r: AdmissionCandidate,
+    strict: boolean,
+  ): { owner: AdmissionCandidate; detail: string } | undefined {
+    const domain = domainForHost(r.host);
+    const sameScope = (a: AdmissionCandidate): boolean => a.namespace === r.namespace || !strict;
+    for (const a of this.claimedHosts.get(r.host) ?? []) {
+      if (sameScope(a) ? !r.wildcard && a.path === r.path : true) {
+        return { owner: a, detail: `route ${a.namespace}/${a.name} has host ${a.host}` };
+      }
+    }
+    for (const a of this.claimedWildcards.get(domain) ?? []) {
+      if (sameScope(a) ? r.wildcard && a.path === r.path : true) {
+        return {
+          owner: a,
+          detail: `wildcard route ${a.namespace}/${a.name} has host *.${domain}, blocking ${r.host}`,
+        };
+      }
+    }
+    if (r.wildcard) {
+      for (const a of this.blockedWildcards.get(domain) ?? []) {
+        if (!sameScope(a))
+          return {
+            owner: a,
+            detail: `route ${a.namespace}/${a.name} has host ${a.host}, blocking *.${domain}`,
+          };
+      }
+    }
+    return undefined;
   }
-  if (a.wildcard && domainForHost(a.host) === domain) {
-    const conflict = sameScope ? r.wildcard && a.path === r.path : true;
-    if (conflict) return `wildcard route ${a.namespace}/${a.name} has host *.${domain}, blocking ${r.host}`;
+
+  add(r: AdmissionCandidate): void {
+    const push = (m: Map<string, AdmissionCandidate[]>, k: string): void => {
+      const list = m.get(k);
+      if (list) list.push(r);
+      else m.set(k, [r]);
+    };
+    const domain = domainForHost(r.host);
+    if (r.wildcard) push(this.claimedWildcards, domain);
+    else {
+      push(this.claimedHosts, r.host);
+      push(this.blockedWildcards, domain);
+    }
   }
-  if (r.wildcard && !a.wildcard && domainForHost(a.host) === domain && !sameScope) {
-    return `route ${a.namespace}/${a.name} has host ${a.host}, blocking *.${domain}`;
-  }
-  return undefined;
 }
 
 function uniqueHostConflict(existing: AdmissionCandidate, r: AdmissionCandidate): boolean {
@@ -238,7 +273,7 @@ export function admitGroup(
 
   // HostAdmitter (ownership maps only with wildcard routes allowed).
   const passedHostAdmitter: AdmissionCandidate[] = [];
-  const accepted: AdmissionCandidate[] = [];
+  const claims = new HostClaims();
   for (const r of sorted) {
     if (r.apiError !== undefined) {
       out.set(r.key, reject('InvalidRoute', r.apiError));
@@ -249,21 +284,14 @@ export function admitGroup(
       continue;
     }
     if (options.allowWildcardRoutes && r.host !== '') {
-      let rejected: AdmissionDecision | undefined;
-      for (const a of accepted) {
-        const detail = hostAdmitterConflict(a, r, strict);
-        if (detail !== undefined) {
-          const message =
-            a.namespace === r.namespace ? detail : `a route in another namespace holds host ${r.host}`;
-          rejected = reject('HostAlreadyClaimed', message);
-          break;
-        }
-      }
-      if (rejected) {
-        out.set(r.key, rejected);
+      const c = claims.conflict(r, strict);
+      if (c !== undefined) {
+        const message =
+          c.owner.namespace === r.namespace ? c.detail : `a route in another namespace holds host ${r.host}`;
+        out.set(r.key, reject('HostAlreadyClaimed', message));
         continue;
       }
-      accepted.push(r);
+      claims.add(r);
     }
     passedHostAdmitter.push(r);
   }

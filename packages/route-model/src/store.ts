@@ -115,6 +115,17 @@ export interface RouteStoreChange {
   readonly diff: RoutingTableDiff;
   /** Keys (`ns:name`) whose status was added, changed or removed, sorted. */
   readonly statusesChanged: readonly string[];
+  /** How much work the call did: what a change touched, for tests and metrics. */
+  readonly recomputed: {
+    /** Route objects validated and prepared again. */
+    readonly routes: number;
+    /** Routes whose admission was judged again (the routes sharing a host or domain with a change). */
+    readonly admissions: number;
+    /** Services whose servers were resolved again. */
+    readonly services: number;
+    /** Route entries rebuilt. */
+    readonly entries: number;
+  };
 }
 
 /** The store returned by {@link createRouteStore}. */
@@ -251,6 +262,10 @@ export function createRouteStore(options: RouteStoreOptions = {}): RouteStore {
   // Derived state.
   const prepared = new Map<string, Prepared>();
   const groups = new Map<string, Set<string>>();
+  // Inside a group, routes by host, and how many wildcard routes it holds: without a wildcard
+  // route, hosts of one domain cannot affect each other, so only changed hosts are re-judged.
+  const groupHosts = new Map<string, Map<string, Set<string>>>();
+  const groupWildcards = new Map<string, number>();
   const decisions = new Map<string, AdmissionDecision>();
   const serverCache = new Map<string, readonly ServerEntry[]>(); // ns/svc -> all servers
   const routesByService = new Map<string, Set<string>>();
@@ -482,26 +497,54 @@ export function createRouteStore(options: RouteStoreOptions = {}): RouteStore {
   }
 
   function apply(events: Iterable<RouterEvent>): RouteStoreChange {
-    const dirtyGroups = new Set<string>();
+    const dirtyGroups = new Map<string, Set<string> | 'all'>();
+    const markGroup = (p: Prepared): void => {
+      const cur = dirtyGroups.get(p.groupKey);
+      if (p.candidate.wildcard) dirtyGroups.set(p.groupKey, 'all');
+      else if (cur === undefined) dirtyGroups.set(p.groupKey, new Set([p.candidate.host]));
+      else if (cur !== 'all') cur.add(p.candidate.host);
+    };
+    const joinGroup = (key: string, p: Prepared): void => {
+      addToIndex(groups, p.groupKey, key);
+      let hosts = groupHosts.get(p.groupKey);
+      if (!hosts) groupHosts.set(p.groupKey, (hosts = new Map()));
+      addToIndex(hosts, p.candidate.host, key);
+      if (p.candidate.wildcard) groupWildcards.set(p.groupKey, (groupWildcards.get(p.groupKey) ?? 0) + 1);
+    };
+    const leaveGroup = (key: string, p: Prepared): void => {
+      removeFromIndex(groups, p.groupKey, key);
+      const hosts = groupHosts.get(p.groupKey);
+      if (hosts) {
+        removeFromIndex(hosts, p.candidate.host, key);
+        if (hosts.size === 0) groupHosts.delete(p.groupKey);
+      }
+      if (p.candidate.wildcard) {
+        const n = (groupWildcards.get(p.groupKey) ?? 1) - 1;
+        if (n === 0) groupWildcards.delete(p.groupKey);
+        else groupWildcards.set(p.groupKey, n);
+      }
+    };
     const dirtyRoutes = new Set<string>(); // entry must be rebuilt
     const dirtyServices = new Set<string>();
+    const work = { routes: 0, admissions: 0, services: 0, entries: 0 };
 
     const upsertRoute = (route: Route): void => {
       const key = routeKey(route.metadata.namespace ?? '', route.metadata.name ?? '');
       const old = prepared.get(key);
       if (old) {
-        dirtyGroups.add(old.groupKey);
-        removeFromIndex(groups, old.groupKey, key);
+        markGroup(old);
+        leaveGroup(key, old);
         for (const u of old.units) removeFromIndex(routesByService, u.key, key);
         if (old.secretKey !== undefined) removeFromIndex(routesBySecret, old.secretKey, key);
       }
       routes.set(key, route);
       const p = prepare(key, route);
+      work.routes += 1;
       prepared.set(key, p);
-      addToIndex(groups, p.groupKey, key);
+      joinGroup(key, p);
       for (const u of p.units) addToIndex(routesByService, u.key, key);
       if (p.secretKey !== undefined) addToIndex(routesBySecret, p.secretKey, key);
-      dirtyGroups.add(p.groupKey);
+      markGroup(p);
       dirtyRoutes.add(key);
     };
     const deleteRoute = (route: Route): void => {
@@ -510,10 +553,10 @@ export function createRouteStore(options: RouteStoreOptions = {}): RouteStore {
       routes.delete(key);
       if (!old) return;
       prepared.delete(key);
-      removeFromIndex(groups, old.groupKey, key);
+      leaveGroup(key, old);
       for (const u of old.units) removeFromIndex(routesByService, u.key, key);
       if (old.secretKey !== undefined) removeFromIndex(routesBySecret, old.secretKey, key);
-      dirtyGroups.add(old.groupKey);
+      markGroup(old);
       dirtyRoutes.add(key);
     };
     const upsertSlice = (slice: EndpointSlice, deleted: boolean): void => {
@@ -595,6 +638,7 @@ export function createRouteStore(options: RouteStoreOptions = {}): RouteStore {
       const list = sliceKeys ? [...sliceKeys].map((k) => slices.get(k)!) : [];
       const svcName = svcKey.slice(svcKey.indexOf('/') + 1);
       const servers = resolveServiceEndpoints(svcName, list, services.get(svcKey), endpointOptions);
+      work.services += 1;
       const old = serverCache.get(svcKey);
       if (old && deepEqual(old, servers)) continue;
       if (servers.length === 0) serverCache.delete(svcKey);
@@ -604,13 +648,10 @@ export function createRouteStore(options: RouteStoreOptions = {}): RouteStore {
 
     // Admission of changed groups.
     const statusUpdates = new Map<string, RouteAdmissionStatus | undefined>();
-    for (const g of dirtyGroups) {
-      const members = groups.get(g);
-      if (!members) continue;
-      const result = admitGroup(
-        [...members].map((k) => prepared.get(k)!.candidate),
-        { namespaceOwnership, allowWildcardRoutes },
-      );
+    const judge = (members: Iterable<string>): void => {
+      const candidates = [...members].map((k) => prepared.get(k)!.candidate);
+      work.admissions += candidates.length;
+      const result = admitGroup(candidates, { namespaceOwnership, allowWildcardRoutes });
       for (const [k, d] of result) {
         const old = decisions.get(k);
         if (!old || old.admitted !== d.admitted || !deepEqual(old, d)) {
@@ -618,6 +659,12 @@ export function createRouteStore(options: RouteStoreOptions = {}): RouteStore {
           dirtyRoutes.add(k);
         }
       }
+    };
+    for (const [g, hosts] of dirtyGroups) {
+      const members = groups.get(g);
+      if (!members) continue;
+      if (hosts === 'all' || (groupWildcards.get(g) ?? 0) > 0) judge(members);
+      else for (const h of hosts) judge(groupHosts.get(g)?.get(h) ?? []);
     }
 
     // Entries and statuses of changed routes.
@@ -637,6 +684,7 @@ export function createRouteStore(options: RouteStoreOptions = {}): RouteStore {
       const oldEntry = table.routes.get(k);
       if (d.admitted) {
         const entry = buildEntry(k, p, oldEntry);
+        work.entries += 1;
         if (entry !== oldEntry) entryUpdates.set(k, entry);
       } else if (oldEntry) {
         entryUpdates.set(k, undefined);
@@ -668,6 +716,7 @@ export function createRouteStore(options: RouteStoreOptions = {}): RouteStore {
       table,
       diff,
       statusesChanged: [...statusUpdates.keys()].sort(),
+      recomputed: work,
     };
   }
 

@@ -170,3 +170,79 @@ describe('errors', () => {
     }
   });
 });
+
+describe('recomputation is proportional to what a change touches', () => {
+  function big(options: Parameters<typeof createRouteStore>[0] = {}) {
+    const store = createRouteStore(options);
+    const events = [];
+    for (let i = 0; i < 200; i++) {
+      events.push({
+        type: 'upsert' as const,
+        object: route('ns', `r${i}`, {
+          host: `h${i}.apps.example.test`,
+          to: { kind: 'Service', name: `s${i % 50}` },
+        }),
+      });
+    }
+    for (let i = 0; i < 50; i++)
+      events.push({ type: 'upsert' as const, object: slice('ns', `s${i}`, `s${i}-1`, ['10.0.0.1']) });
+    store.apply(events);
+    return store;
+  }
+
+  it.each([
+    ['Strict, wildcards off', {}],
+    ['wildcards allowed, no wildcard route in the domain', { allowWildcardRoutes: true }],
+  ])('%s: an EndpointSlice change resolves one service and rebuilds only its routes', (_n, options) => {
+    const store = big(options);
+    const change = store.apply([
+      { type: 'upsert', object: slice('ns', 's7', 's7-1', ['10.0.0.1', '10.0.0.2']) },
+    ]);
+    expect(change.recomputed).toEqual({ routes: 0, admissions: 0, services: 1, entries: 4 });
+    expect(change.diff.serversOnly).toEqual(['ns:r107', 'ns:r157', 'ns:r57', 'ns:r7']);
+  });
+
+  it.each([
+    ['Strict, wildcards off', {}],
+    ['wildcards allowed, no wildcard route in the domain', { allowWildcardRoutes: true }],
+  ])('%s: a route change prepares one route and judges only its host', (_n, options) => {
+    const store = big(options);
+    const change = store.apply([
+      {
+        type: 'upsert',
+        object: route('ns', 'r3', {
+          host: 'h3.apps.example.test',
+          path: '/x',
+          to: { kind: 'Service', name: 's3' },
+        }),
+      },
+    ]);
+    expect(change.recomputed).toEqual({ routes: 1, admissions: 1, services: 0, entries: 1 });
+  });
+
+  it('with a wildcard route in the domain, a change judges the whole domain', () => {
+    const store = big({ allowWildcardRoutes: true });
+    store.apply([
+      {
+        type: 'upsert',
+        object: route('other', 'wild', {
+          host: 'w.apps.example.test',
+          wildcardPolicy: 'Subdomain',
+          created: 99,
+        }),
+      },
+    ]);
+    const change = store.apply([
+      {
+        type: 'upsert',
+        object: route('ns', 'r3', {
+          host: 'h3.apps.example.test',
+          path: '/x',
+          to: { kind: 'Service', name: 's3' },
+        }),
+      },
+    ]);
+    expect(change.recomputed.admissions).toBe(201);
+    expect(store.statuses.get('other:wild')?.condition.reason).toBe('HostAlreadyClaimed');
+  });
+});
