@@ -190,6 +190,11 @@ const reject = (reason: RouteRejectionReason, message: string): AdmissionDecisio
 });
 
 /** HostAdmitter's check of `r` against an already accepted (older) route `a`; a message on conflict. */
+/** Same namespace, or namespace ownership not enforced: HostAdmitter's "same scope". */
+function sameScope(a: AdmissionCandidate, r: AdmissionCandidate, strict: boolean): boolean {
+  return a.namespace === r.namespace || !strict;
+}
+
 /** HostAdmitter's three ownership maps, filled with accepted routes in age order. */
 class HostClaims {
   readonly claimedHosts = new Map<string, AdmissionCandidate[]>();
@@ -205,14 +210,13 @@ class HostClaims {
     strict: boolean,
   ): { owner: AdmissionCandidate; detail: string } | undefined {
     const domain = domainForHost(r.host);
-    const sameScope = (a: AdmissionCandidate): boolean => a.namespace === r.namespace || !strict;
     for (const a of this.claimedHosts.get(r.host) ?? []) {
-      if (sameScope(a) ? !r.wildcard && a.path === r.path : true) {
+      if (sameScope(a, r, strict) ? !r.wildcard && a.path === r.path : true) {
         return { owner: a, detail: `route ${a.namespace}/${a.name} has host ${a.host}` };
       }
     }
     for (const a of this.claimedWildcards.get(domain) ?? []) {
-      if (sameScope(a) ? r.wildcard && a.path === r.path : true) {
+      if (sameScope(a, r, strict) ? r.wildcard && a.path === r.path : true) {
         return {
           owner: a,
           detail: `wildcard route ${a.namespace}/${a.name} has host *.${domain}, blocking ${r.host}`,
@@ -221,7 +225,7 @@ class HostClaims {
     }
     if (r.wildcard) {
       for (const a of this.blockedWildcards.get(domain) ?? []) {
-        if (!sameScope(a))
+        if (!sameScope(a, r, strict))
           return {
             owner: a,
             detail: `route ${a.namespace}/${a.name} has host ${a.host}, blocking *.${domain}`,
