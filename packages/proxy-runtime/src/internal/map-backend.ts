@@ -34,11 +34,29 @@ export function requestKey(host: string, path: string): string {
   return mmRequestKey(host, path);
 }
 
-/** A `map_reg` lookup over lines already in file order (first match wins). @internal */
-export function compileRegMap(lines: readonly MapLine[]): MapLookup {
-  const map = compileMap(
-    lines.map((l) => ({ key: l.key, value: l.value })),
-    { match: 'reg', onInvalid: 'skip' },
-  );
-  return { lookup: (input: string) => map.lookup(input) };
+/** A `map_reg` map that can change in place. */
+export interface MutableRegMap extends MapLookup {
+  add(line: MapLine): void;
+  remove(key: string, value: string): void;
+}
+
+/**
+ * An empty `map_reg` map whose entries rank as in OpenShift's sorted map file (first match
+ * wins), with add/remove. @internal
+ */
+export function createRegMap(): MutableRegMap {
+  const map = compileMap([], { match: 'reg', order: 'openshift', onInvalid: 'skip' });
+  return {
+    lookup: (input: string) => map.lookup(input),
+    add: (line: MapLine) => {
+      try {
+        map.add({ key: line.key, value: line.value });
+      } catch {
+        // A key PCRE2 would reject: HAProxy would refuse the whole map; we leave the line out.
+      }
+    },
+    remove: (key: string, value: string) => {
+      map.remove(key, value);
+    },
+  };
 }

@@ -5,7 +5,7 @@
  * same request to the same backend by construction.
  */
 import type { RouteEntry, RoutingTable } from '@switchyard/route-model';
-import { compileRegMap, routeKey, sniKey, sortLines } from './map-backend.ts';
+import { createRegMap, type MutableRegMap, routeKey, sniKey, sortLines } from './map-backend.ts';
 
 /** A compiled map: HAProxy `map_reg` lookup (first match in file order). */
 export interface MapLookup {
@@ -45,51 +45,125 @@ function isTlsTerminated(r: RouteEntry): boolean {
   return r.termination === 'edge' || r.termination === 'reencrypt';
 }
 
+type MapName = keyof RuntimeMapLines;
+const MAP_NAMES: readonly MapName[] = [
+  'httpBe',
+  'edgeReencryptBe',
+  'httpRedirect',
+  'sniPassthrough',
+  'tcpBe',
+];
+
+/** The map lines one route contributes, per map (openshift-router.md §3.4). */
+type RouteLines = Readonly<Record<MapName, readonly MapLine[]>>;
+
+function routeLines(r: RouteEntry): RouteLines {
+  const out: Record<MapName, MapLine[]> = {
+    httpBe: [],
+    edgeReencryptBe: [],
+    httpRedirect: [],
+    sniPassthrough: [],
+    tcpBe: [],
+  };
+  if (r.host === '') return out;
+  const key = routeKey(r.host, r.path, r.wildcard);
+  if (r.termination === 'none' || (isTlsTerminated(r) && r.insecurePolicy === 'Allow')) {
+    out.httpBe.push({ key, value: r.backendName });
+  }
+  if (isTlsTerminated(r)) out.edgeReencryptBe.push({ key, value: r.backendName });
+  out.httpRedirect.push({ key, value: r.insecurePolicy === 'Redirect' ? '1' : '0' });
+  if (r.path === '' && (r.termination === 'passthrough' || r.termination === 'reencrypt')) {
+    out.tcpBe.push({ key: routeKey(r.host, '', r.wildcard), value: r.backendName });
+  }
+  if (r.path === '' && r.termination === 'passthrough') {
+    out.sniPassthrough.push({ key: sniKey(r.host, r.wildcard), value: '1' });
+  }
+  return out;
+}
+
+// Route entries are immutable and keep their identity while unchanged, so their lines are
+// computed once.
+const linesCache = new WeakMap<RouteEntry, RouteLines>();
+function cachedLines(r: RouteEntry): RouteLines {
+  let l = linesCache.get(r);
+  if (!l) {
+    l = routeLines(r);
+    linesCache.set(r, l);
+  }
+  return l;
+}
+
 /**
  * Generates the map lines of a table per openshift-router.md §3.4, sorted "most specific first".
  * @internal
  */
 export function generateMapLines(table: RoutingTable): RuntimeMapLines {
-  const httpBe: MapLine[] = [];
-  const edge: MapLine[] = [];
-  const redirect: MapLine[] = [];
-  const sni: MapLine[] = [];
-  const tcp: MapLine[] = [];
+  const all: Record<MapName, MapLine[]> = {
+    httpBe: [],
+    edgeReencryptBe: [],
+    httpRedirect: [],
+    sniPassthrough: [],
+    tcpBe: [],
+  };
   for (const r of table.routes.values()) {
-    if (r.host === '') continue;
-    const key = routeKey(r.host, r.path, r.wildcard);
-    if (r.termination === 'none' || (isTlsTerminated(r) && r.insecurePolicy === 'Allow')) {
-      httpBe.push({ key, value: r.backendName });
-    }
-    if (isTlsTerminated(r)) edge.push({ key, value: r.backendName });
-    redirect.push({ key, value: r.insecurePolicy === 'Redirect' ? '1' : '0' });
-    if (r.path === '' && (r.termination === 'passthrough' || r.termination === 'reencrypt')) {
-      tcp.push({ key: routeKey(r.host, '', r.wildcard), value: r.backendName });
-    }
-    if (r.path === '' && r.termination === 'passthrough') {
-      sni.push({ key: sniKey(r.host, r.wildcard), value: '1' });
-    }
+    const l = cachedLines(r);
+    for (const m of MAP_NAMES) for (const line of l[m]) all[m].push(line);
   }
   return {
-    httpBe: sortLines(httpBe),
-    edgeReencryptBe: sortLines(edge),
-    httpRedirect: sortLines(redirect),
-    sniPassthrough: sortLines(sni),
-    tcpBe: sortLines(tcp),
+    httpBe: sortLines(all.httpBe),
+    edgeReencryptBe: sortLines(all.edgeReencryptBe),
+    httpRedirect: sortLines(all.httpRedirect),
+    sniPassthrough: sortLines(all.sniPassthrough),
+    tcpBe: sortLines(all.tcpBe),
   };
 }
 
 /**
- * Compiles the maps of a table.
+ * The five maps, kept up to date incrementally: an update adds and removes only the lines that
+ * changed (compiled maps in OpenShift order place an added line where the sorted file would
+ * have it). Mutation happens inside the synchronous `update`, so no lookup sees half of it.
  * @internal
  */
-export function compileRuntimeMaps(table: RoutingTable): RuntimeMaps {
-  const lines = generateMapLines(table);
-  return {
-    httpBe: compileRegMap(lines.httpBe),
-    edgeReencryptBe: compileRegMap(lines.edgeReencryptBe),
-    httpRedirect: compileRegMap(lines.httpRedirect),
-    sniPassthrough: compileRegMap(lines.sniPassthrough),
-    tcpBe: compileRegMap(lines.tcpBe),
-  };
+export class IncrementalMaps implements RuntimeMaps {
+  readonly httpBe: MutableRegMap = createRegMap();
+  readonly edgeReencryptBe: MutableRegMap = createRegMap();
+  readonly httpRedirect: MutableRegMap = createRegMap();
+  readonly sniPassthrough: MutableRegMap = createRegMap();
+  readonly tcpBe: MutableRegMap = createRegMap();
+  #routes = new Map<string, RouteLines>();
+  /** How many routes contribute each line (`map\u0000key\u0000value`). */
+  #counts = new Map<string, number>();
+
+  #add(m: MapName, l: MapLine): void {
+    const id = `${m}\u0000${l.key}\u0000${l.value}`;
+    const n = this.#counts.get(id) ?? 0;
+    this.#counts.set(id, n + 1);
+    if (n === 0) this[m].add(l);
+  }
+
+  #remove(m: MapName, l: MapLine): void {
+    const id = `${m}\u0000${l.key}\u0000${l.value}`;
+    const n = this.#counts.get(id) ?? 0;
+    if (n <= 1) {
+      this.#counts.delete(id);
+      this[m].remove(l.key, l.value);
+    } else this.#counts.set(id, n - 1);
+  }
+
+  /** Brings the maps to `table`; cost in proportion to the routes whose entry changed. */
+  sync(table: RoutingTable): void {
+    const next = new Map<string, RouteLines>();
+    for (const [key, r] of table.routes) next.set(key, cachedLines(r));
+    for (const [key, old] of this.#routes) {
+      const now = next.get(key);
+      if (now === old) continue;
+      for (const m of MAP_NAMES) for (const l of old[m]) this.#remove(m, l);
+    }
+    for (const [key, now] of next) {
+      const old = this.#routes.get(key);
+      if (old === now) continue;
+      for (const m of MAP_NAMES) for (const l of now[m]) this.#add(m, l);
+    }
+    this.#routes = next;
+  }
 }

@@ -7,7 +7,7 @@ import type { RoutingTable } from '@switchyard/route-model';
 import type { ResolvedOptions } from '../options.ts';
 import { type BackendState, buildBackend, type ServerState, serverStateKey } from './backends.ts';
 import { buildCertIndex, type CertIndex, type SecureContextCache } from './certs.ts';
-import { compileRuntimeMaps, type RuntimeMaps } from './maps.ts';
+import { IncrementalMaps, type RuntimeMaps } from './maps.ts';
 
 /** One compiled table. */
 export interface RuntimeState {
@@ -50,7 +50,10 @@ export function compileState(
     onCertError,
   );
   contexts.sweep();
-  return { table, maps: compileRuntimeMaps(table), backends, certs, servers };
+  // Last, after everything that could throw: the maps object is shared with the previous state.
+  const maps = previous?.maps instanceof IncrementalMaps ? previous.maps : new IncrementalMaps();
+  maps.sync(table);
+  return { table, maps, backends, certs, servers };
 }
 
 /** An empty table. @internal */
