@@ -161,3 +161,50 @@ describe('bad input: one broken object never stops the others (acceptance)', () 
     expect(s.condition.message).toMatch(message);
   });
 });
+
+describe('malformed Route objects never break the store', () => {
+  it.each([
+    ['no spec', { kind: 'Route', metadata: { name: 'r', namespace: 'demo' } }, 'spec: Required value'],
+    [
+      'no spec.to',
+      { kind: 'Route', metadata: { name: 'r', namespace: 'demo' }, spec: { host: 'a.example.test' } },
+      'spec.to.name: Required value',
+    ],
+    [
+      'weight as a string',
+      {
+        kind: 'Route',
+        metadata: { name: 'r', namespace: 'demo' },
+        spec: { host: 'a.example.test', to: { kind: 'Service', name: 's', weight: '5' } },
+      },
+      'spec.to.weight: Invalid value: "5": weight must be an integer between 0 and 256',
+    ],
+    [
+      'kind other than Service',
+      {
+        kind: 'Route',
+        metadata: { name: 'r', namespace: 'demo' },
+        spec: { host: 'a.example.test', to: { kind: 'Deployment', name: 's' } },
+      },
+      'spec.to.kind: Invalid value: "Deployment": must reference a Service',
+    ],
+    [
+      'alternateBackends not a list',
+      {
+        kind: 'Route',
+        metadata: { name: 'r', namespace: 'demo' },
+        spec: { host: 'a.example.test', to: { name: 's' }, alternateBackends: 'b' },
+      },
+      'spec.alternateBackends: Invalid value: "b": must be a list',
+    ],
+  ])('%s → InvalidRoute naming the field', (_n, object, message) => {
+    const good = parseManifests(routeYaml('good', 'good.example.test')).objects;
+    const { table, statuses } = buildRoutingTable([object as never, ...good]);
+    expect(statuses.get('demo:r')?.condition).toMatchObject({
+      status: 'False',
+      reason: 'InvalidRoute',
+      message,
+    });
+    expect([...table.routes.keys()]).toEqual(['demo:good']);
+  });
+});
