@@ -7,6 +7,7 @@ import {
   type RouterObject,
   buildRoutingTable,
   createRouteStore,
+  diffRoutingTables,
 } from '../src/index.ts';
 import { route, slice } from './helpers.ts';
 
@@ -127,8 +128,16 @@ describe('store properties', () => {
       fc.property(worldArb, ({ routes, slices, schedule, options }) => {
         const { events, finals } = interleave([...routes, ...slices], schedule);
         const store = createRouteStore(options as RouteStoreOptions);
-        // Apply in small batches, as a watcher would.
-        for (let i = 0; i < events.length; i += 3) store.apply(events.slice(i, i + 3));
+        // Apply in small batches, as a watcher would; each reported diff must be what a full
+        // comparison of the two tables finds (plain Maps force the generic path).
+        for (let i = 0; i < events.length; i += 3) {
+          const change = store.apply(events.slice(i, i + 3));
+          const full = diffRoutingTables(
+            { routes: new Map(change.previous.routes) },
+            { routes: new Map(change.table.routes) },
+          );
+          expect(change.diff).toEqual(full);
+        }
         const fresh = buildRoutingTable(finals, options as RouteStoreOptions);
         expect(snapshot(store)).toEqual(snapshot(fresh));
       }),

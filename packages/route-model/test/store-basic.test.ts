@@ -84,3 +84,22 @@ describe('buildRoutingTable: common cases', () => {
     expect(change.diff.changed).toEqual(['ns:b']);
   });
 });
+
+describe('objects from @kubernetes/client-node', () => {
+  it('accepts Date timestamps and objects without kind (list items)', () => {
+    const older = route('ns1', 'older', { host: 'd.example.test' });
+    older.metadata.creationTimestamp = new Date('2026-01-01T00:00:00.000Z');
+    const newer = route('ns2', 'newer', { host: 'd.example.test' });
+    newer.metadata.creationTimestamp = new Date('2026-01-01T00:00:00.900Z'); // same second: UID decides
+    newer.metadata.uid = '0';
+    delete (newer as { kind?: string }).kind;
+    const svc = service('ns1', 'svc');
+    delete (svc as { kind?: string }).kind;
+    const sl = slice('ns1', 'svc', 'svc-1', ['10.0.0.1']);
+    delete (sl as { kind?: string }).kind;
+    const { table, statuses } = buildRoutingTable([older, newer, svc, sl]);
+    expect(statuses.get('ns2:newer')?.admitted).toBe(true);
+    expect(statuses.get('ns1:older')?.condition.reason).toBe('HostAlreadyClaimed');
+    expect(table.routes.get('ns2:newer')!.creationTimestamp).toBe('2026-01-01T00:00:00Z');
+  });
+});
