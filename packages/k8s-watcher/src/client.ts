@@ -127,6 +127,7 @@ export async function requestJson(
   path: string,
   body?: unknown,
   timeoutMs = 60_000,
+  signal?: AbortSignal,
 ): Promise<JsonResponse> {
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new K8sWatcherError('ERR_K8S_WATCHER_AUTH', 'no current cluster');
@@ -141,7 +142,7 @@ export async function requestJson(
   }
   const requestFn = url.protocol === 'http:' ? httpRequest : httpsRequest;
   return new Promise<JsonResponse>((resolve, reject) => {
-    const req = requestFn(url, { ...opts, method, headers }, (res) => {
+    const req = requestFn(url, { ...opts, method, headers, ...(signal ? { signal } : {}) }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('error', reject);

@@ -1,3 +1,5 @@
+import { type AddressInfo, createServer as createNetServer, type Socket } from 'node:net';
+import { KubeConfig } from '@kubernetes/client-node';
 import type { RouterEvent } from '@switchyard/route-model';
 import { type K8sApiServer, type K8sObject, startK8sApiServer } from '@switchyard/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -300,6 +302,28 @@ describe('sharding', () => {
 });
 
 describe('lifecycle', () => {
+  it('stop() is not held up by a list request to an API server that never answers', async () => {
+    // Accepts TCP connections and says nothing (not even the TLS handshake).
+    const held = new Set<Socket>();
+    const silent = createNetServer((sock) => held.add(sock));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const port = (silent.address() as AddressInfo).port;
+    const kc = new KubeConfig();
+    kc.loadFromOptions({
+      clusters: [{ name: 'c', server: `https://127.0.0.1:${port}`, skipTLSVerify: true }],
+      users: [{ name: 'u', token: 't' }],
+      contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
+      currentContext: 'x',
+    });
+    const w = createRouteWatcher({ kubeConfig: kc, logger: captureLogger().logger });
+    const started = w.start();
+    await waitFor(() => held.size >= 1, 20_000, 'a connection');
+    await w.stop();
+    await expect(started).rejects.toMatchObject({ code: 'ERR_K8S_WATCHER_STOPPED' });
+    for (const s of held) s.destroy();
+    await new Promise((r) => silent.close(r));
+  });
+
   it('rejects a pending start when stopped before sync', async () => {
     const api = await server();
     const port = api.port;

@@ -195,7 +195,7 @@ export class Reflector {
       if (pageSize > 0) q.set('limit', String(pageSize));
       if (cont) q.set('continue', cont);
       if (labelSelector) q.set('labelSelector', labelSelector);
-      const res = await requestJson(kc, 'GET', `${this.#path()}?${q}`);
+      const res = await requestJson(kc, 'GET', `${this.#path()}?${q}`, undefined, 60_000, this.#stop.signal);
       if (res.statusCode === 410 && cont) {
         // The snapshot behind the continue token was compacted: start the list again.
         items = [];
