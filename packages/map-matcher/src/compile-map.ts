@@ -1,5 +1,5 @@
 import { MapMatcherError } from './errors.ts';
-import { toByteString } from './internal/bytes.ts';
+import { type InputEncoding, inputBytes, toByteString } from './internal/bytes.ts';
 import { type Rec, RegIndex } from './internal/reg-index.ts';
 import { assertValidEntry, type MapEntry, type MapFileProblem } from './map-file.ts';
 import { compareMapLines } from './sort.ts';
@@ -26,6 +26,14 @@ export interface CompileMapOptions {
    * @default 'file'
    */
   order?: 'file' | 'openshift';
+  /**
+   * How `lookup` inputs become the bytes HAProxy matches. Keys are always text (UTF-8 bytes,
+   * as in a map file). `'utf8'`: inputs are text too. `'latin1'`: each char of an input is one
+   * byte, which is how Node.js decodes header values such as Host; use it to feed raw header
+   * strings and get HAProxy's answer for non-ASCII bytes.
+   * @default 'utf8'
+   */
+  inputEncoding?: InputEncoding;
 }
 
 /** Counts describing a compiled map. */
@@ -81,9 +89,9 @@ class RegMap implements CompiledMap {
   readonly problems: MapFileProblem[] = [];
   readonly #index: RegIndex<undefined>;
 
-  constructor(order: 'file' | 'openshift') {
+  constructor(order: 'file' | 'openshift', encoding: InputEncoding) {
     this.order = order;
-    this.#index = new RegIndex(order);
+    this.#index = new RegIndex(order, encoding);
   }
 
   addChecked(entry: MapEntry, where: string, line: number): void {
@@ -144,9 +152,12 @@ class TreeMap implements CompiledMap {
   #seq = 0;
   #size = 0;
 
-  constructor(match: 'str' | 'beg', order: 'file' | 'openshift') {
+  readonly #encoding: InputEncoding;
+
+  constructor(match: 'str' | 'beg', order: 'file' | 'openshift', encoding: InputEncoding) {
     this.match = match;
     this.order = order;
+    this.#encoding = encoding;
   }
 
   #before(a: StrRec, b: StrRec): boolean {
@@ -186,7 +197,7 @@ class TreeMap implements CompiledMap {
   }
 
   #find(input: string): StrRec | undefined {
-    const s = toByteString(input);
+    const s = inputBytes(input, this.#encoding);
     if (this.match === 'str') return this.#byBytes.get(s)?.[0];
     for (const len of this.#lengthList) {
       if (len > s.length) continue;
@@ -292,8 +303,15 @@ export function compileMap(entries: readonly MapEntry[], options: CompileMapOpti
       `compileMap: options.order must be 'file' or 'openshift', got ${JSON.stringify(order)}`,
     );
   }
+  const encoding = options.inputEncoding ?? 'utf8';
+  if (encoding !== 'utf8' && encoding !== 'latin1') {
+    throw new MapMatcherError(
+      'ERR_MAP_MATCHER_INVALID_ARGUMENT',
+      `compileMap: options.inputEncoding must be 'utf8' or 'latin1', got ${JSON.stringify(encoding)}`,
+    );
+  }
   const skip = options.onInvalid === 'skip';
-  const map = match === 'reg' ? new RegMap(order) : new TreeMap(match, order);
+  const map = match === 'reg' ? new RegMap(order, encoding) : new TreeMap(match, order, encoding);
   for (let i = 0; i < entries.length; i++) {
     const e = entries[i] as MapEntry;
     const line = typeof e?.line === 'number' ? e.line : i + 1;

@@ -7,5 +7,6 @@ export { DEFAULT_MAX_LINE_BYTES, formatMapFile, parseMapFile } from './map-file.
 export type { MapEntry, MapFileProblem, ParsedMapFile, ParseMapFileOptions } from './map-file.ts';
 export { compileMap } from './compile-map.ts';
 export type { CompiledMap, CompiledMapStats, CompileMapOptions, MatchType } from './compile-map.ts';
+export type { InputEncoding } from './internal/bytes.ts';
 export { createRouteMatcher } from './route-matcher.ts';
 export type { RouteMatcher, RouteMatcherOptions, RouteRecord } from './route-matcher.ts';

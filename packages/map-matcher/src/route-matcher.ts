@@ -29,6 +29,12 @@ export interface RouteMatcherOptions<T> {
    * @default []
    */
   records?: readonly RouteRecord<T>[];
+  /**
+   * How `match` reads the Host and path: `'utf8'` (text) or `'latin1'` (one byte per char, as
+   * Node.js decodes header values). Only matters for non-ASCII bytes.
+   * @default 'utf8'
+   */
+  inputEncoding?: 'utf8' | 'latin1';
 }
 
 /** A host/path router with OpenShift's precedence (see {@link createRouteMatcher}). */
@@ -79,7 +85,11 @@ function keyOf<T>(r: Pick<RouteRecord<T>, 'host' | 'path' | 'wildcard'>, where: 
 }
 
 class Matcher<T> implements RouteMatcher<T> {
-  readonly #index = new RegIndex<RouteRecord<T>>('openshift');
+  readonly #index: RegIndex<RouteRecord<T>>;
+
+  constructor(encoding: 'utf8' | 'latin1') {
+    this.#index = new RegIndex<RouteRecord<T>>('openshift', encoding);
+  }
 
   get size(): number {
     return this.#index.size;
@@ -127,7 +137,14 @@ class Matcher<T> implements RouteMatcher<T> {
  * ```
  */
 export function createRouteMatcher<T>(options: RouteMatcherOptions<T> = {}): RouteMatcher<T> {
-  const m = new Matcher<T>();
+  const encoding = options.inputEncoding ?? 'utf8';
+  if (encoding !== 'utf8' && encoding !== 'latin1') {
+    throw new MapMatcherError(
+      'ERR_MAP_MATCHER_INVALID_ARGUMENT',
+      `createRouteMatcher: options.inputEncoding must be 'utf8' or 'latin1', got ${JSON.stringify(encoding)}`,
+    );
+  }
+  const m = new Matcher<T>(encoding);
   const records = options.records ?? [];
   for (let i = 0; i < records.length; i++) {
     try {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   compileMap,
+  createRouteMatcher,
   formatMapFile,
   isMapMatcherError,
   type MapEntry,
@@ -170,6 +171,37 @@ describe('compileMap reg: OpenShift keys', () => {
     expect(m.lookup('h/é')).toBe('e-acute');
     expect(m.lookup('h/ö')).toBe('two-bytes');
     expect(m.lookup('h/ü/x')).toBe('route');
+  });
+});
+
+describe('inputEncoding', () => {
+  it.each([
+    { name: 'utf8: the input is text', match: 'reg', enc: 'utf8', input: 'h/é', want: 'v' },
+    {
+      name: 'utf8: latin1-decoded bytes are other text',
+      match: 'reg',
+      enc: 'utf8',
+      input: 'h/\xc3\xa9',
+      want: undefined,
+    },
+    { name: 'latin1: one byte per char', match: 'reg', enc: 'latin1', input: 'h/\xc3\xa9', want: 'v' },
+    {
+      name: 'latin1: chars above 0xff still read as text',
+      match: 'reg',
+      enc: 'latin1',
+      input: 'h/é\u0100',
+      want: undefined,
+    },
+    { name: 'str latin1', match: 'str', enc: 'latin1', input: 'h/\xc3\xa9', want: 's' },
+    { name: 'beg latin1', match: 'beg', enc: 'latin1', input: 'h/\xc3\xa9/x', want: 's' },
+  ] as const)('$name', ({ match, enc, input, want }) => {
+    const entries = match === 'reg' ? [{ key: '^h/é$', value: 'v' }] : [{ key: 'h/é', value: 's' }];
+    expect(compileMap(entries, { match, inputEncoding: enc }).lookup(input)).toBe(want);
+  });
+
+  it('createRouteMatcher with latin1 header strings', () => {
+    const m = createRouteMatcher({ records: [{ host: 'hé.test', value: 1 }], inputEncoding: 'latin1' });
+    expect(m.match('H\xc3\xa9.test', '/')?.value).toBe(1);
   });
 });
 

@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import {
   checkHaproxyConfig,
@@ -250,6 +251,112 @@ describe.skipIf(!haproxyAvailable())('differential test against HAProxy', () => 
       await dir.cleanup();
     }
   }, 120_000);
+
+  it('matches non-ASCII bytes like PCRE2 without UTF (raw requests)', async () => {
+    const reg: MapEntry[] = [
+      { key: '^h/é$', value: 'e-acute' },
+      { key: '^h/é+$', value: 'last-byte-repeated' },
+      { key: '^h/[é]x$', value: 'class-of-bytes' },
+      { key: '^h/.$', value: 'one-byte' },
+      { key: '^h/..$', value: 'two-bytes' },
+      { key: routeRegexp('hé.test', '/ü', false), value: 'route' },
+      { key: routeRegexp('x.wild.test', '', true), value: 'wild' },
+    ];
+    // Raw bytes on the wire (UTF-8 text and lone bytes); lookup() gets them as latin1 strings,
+    // the way Node.js decodes header values.
+    const B = (...parts: (string | number[])[]): Buffer =>
+      Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : Buffer.from(p))));
+    const wire: [Buffer, Buffer][] = [
+      [B('h'), B('/é')],
+      [B('h'), B('/é', [0xa9])],
+      [B('h'), B('/', [0xc3], 'x')],
+      [B('h'), B('/', [0xa9], 'x')],
+      [B('h'), B('/ö')],
+      [B('h'), B('/', [0xff])],
+      [B('hé.test'), B('/ü/a')],
+      [B('hé.test.:80'), B('/ü')],
+      [B('ü.wild.test'), B('/')],
+      [B('a.ü.wild.test'), B('/')],
+    ];
+    const dir = await makeTempDir('map-matcher-bytes-');
+    const port = await freePort();
+    let haproxy: Awaited<ReturnType<typeof startHaproxy>> | undefined;
+    try {
+      const mapPath = join(dir.path, 'reg.map');
+      await writeFile(mapPath, formatMapFile(reg));
+      const cfg = join(dir.path, 'haproxy.cfg');
+      await writeFile(
+        cfg,
+        [
+          'defaults',
+          '  mode http',
+          '  timeout connect 5s',
+          '  timeout client 10s',
+          '  timeout server 10s',
+          '  option accept-invalid-http-request',
+          'frontend fe',
+          `  bind 127.0.0.1:${port}`,
+          '  http-request set-header Host %[req.hdr(Host),lower]',
+          `  http-request return status 200 content-type text/plain lf-string "%[base,map_reg(${mapPath},NONE)]"`,
+          '',
+        ].join('\n'),
+      );
+      haproxy = await startHaproxy({ configPath: cfg, waitForPort: port });
+      const map = compileMap(parseMapFile(formatMapFile(reg)).entries, {
+        match: 'reg',
+        inputEncoding: 'latin1',
+      });
+      let answered = 0;
+      const seen: string[] = [];
+      for (const [host, path] of wire) {
+        const raw = await new Promise<Buffer>((resolve, reject) => {
+          const chunks: Buffer[] = [];
+          const sock = connect(port, '127.0.0.1', () => {
+            sock.end(
+              Buffer.concat([
+                Buffer.from('GET '),
+                path,
+                Buffer.from(' HTTP/1.1\r\nHost: '),
+                host,
+                Buffer.from('\r\nConnection: close\r\n\r\n'),
+              ]),
+            );
+          });
+          sock.setTimeout(10_000, () => sock.destroy(new Error('timeout')));
+          sock.on('data', (d: Buffer) => chunks.push(d));
+          sock.on('end', () => resolve(Buffer.concat(chunks)));
+          sock.on('error', reject);
+        });
+        const text = raw.toString('latin1');
+        expect(text.startsWith('HTTP/1.1 200'), text).toBe(true);
+        const theirs = text.slice(text.indexOf('\r\n\r\n') + 4);
+        const ours = map.lookup(requestKey(host.toString('latin1'), path.toString('latin1'))) ?? 'NONE';
+        expect({ host: host.toString('latin1'), path: path.toString('latin1'), ours }).toEqual({
+          host: host.toString('latin1'),
+          path: path.toString('latin1'),
+          ours: theirs,
+        });
+        if (theirs !== 'NONE') answered++;
+        seen.push(theirs);
+      }
+      expect(seen).toEqual([
+        'e-acute',
+        'last-byte-repeated',
+        'class-of-bytes',
+        'class-of-bytes',
+        'two-bytes',
+        'one-byte',
+        'route',
+        'route',
+        'wild',
+        'NONE',
+      ]);
+      expect(answered).toBe(9);
+    } finally {
+      await haproxy?.stop();
+      await dir.cleanup();
+    }
+  }, 60_000);
 
   it('rejects an unbalanced regex on the same line as HAProxy', async () => {
     const dir = await makeTempDir('map-matcher-bad-');

@@ -1,6 +1,6 @@
 import { MapMatcherError } from '../errors.ts';
 import { compareMapLines } from '../sort.ts';
-import { toByteString } from './bytes.ts';
+import { type InputEncoding, inputBytes, toByteString } from './bytes.ts';
 import { translatePcre } from './pcre.ts';
 import { type ParsedKey, parseOpenShiftKey } from './route-key.ts';
 
@@ -67,8 +67,11 @@ export class RegIndex<T> {
   #wildBound: Rec<T> | undefined;
   #sniBound: Rec<T> | undefined;
 
-  constructor(order: RankOrder) {
+  readonly encoding: InputEncoding;
+
+  constructor(order: RankOrder, encoding: InputEncoding = 'utf8') {
     this.order = order;
+    this.encoding = encoding;
   }
 
   get size(): number {
@@ -281,7 +284,7 @@ export class RegIndex<T> {
   }
 
   lookup(input: string): Rec<T> | undefined {
-    const s = toByteString(input);
+    const s = inputBytes(input, this.encoding);
     // A LF changes what `.` and `$` mean; HAProxy never sees one in `base`, so the exact but
     // slow path is fine.
     if (s.includes('\n')) return this.#slowLookup(s);
