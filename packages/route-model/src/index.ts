@@ -55,6 +55,7 @@ export {
 } from './store.ts';
 export { diffRoutingTables, classifyEntryChange } from './diff.ts';
 export { PersistentMap } from './persistent-map.ts';
+export { parseLabelSelector, type LabelSelector } from './label-selector.ts';
 export {
   parseManifests,
   ROUTER_KINDS,

@@ -18,6 +18,7 @@ import { SERVICE_NAME_LABEL, filterServersByPort, resolveServiceEndpoints } from
 import { RouteModelError } from './errors.ts';
 import { aggregate } from './internal/field-errors.ts';
 import { deepEqual, domainForHost, timestampMillis, timestampText } from './internal/util.ts';
+import { type LabelSelector, parseLabelSelector } from './label-selector.ts';
 import { backendName, routeKey, routingKeyName } from './naming.ts';
 import { PersistentMap } from './persistent-map.ts';
 import type {
@@ -97,6 +98,23 @@ export interface RouteStoreOptions {
    * @default true
    */
   readonly extendedValidation?: boolean;
+  /**
+   * `ROUTE_LABELS`: only routes whose labels match this selector (`shard=a,env!=test`) are
+   * handled; others are ignored, not rejected (sharding).
+   * @default undefined (all routes)
+   */
+  readonly routeSelector?: string;
+  /**
+   * `NAMESPACE_LABELS`: only routes in namespaces whose labels match are handled; the store must
+   * then be given the Namespace objects.
+   * @default undefined (all namespaces)
+   */
+  readonly namespaceSelector?: string;
+  /**
+   * `--namespace`: only routes in these namespaces are handled.
+   * @default undefined (all namespaces)
+   */
+  readonly namespaces?: readonly string[];
   /**
    * `DEFAULT_DESTINATION_CA_PATH`: when set, reencrypt routes without a destination CA verify the
    * service host name against it (`verifyServiceHostname`). Only its presence matters here.
@@ -201,7 +219,7 @@ function validateOptions(o: RouteStoreOptions): void {
       `options.namespaceOwnership: expected 'Strict' or 'InterNamespaceAllowed', got ${JSON.stringify(o.namespaceOwnership)}`,
     );
   }
-  for (const f of ['allowedDomains', 'deniedDomains', 'overrideDomains'] as const) {
+  for (const f of ['allowedDomains', 'deniedDomains', 'overrideDomains', 'namespaces'] as const) {
     const v = o[f];
     if (v !== undefined && (!Array.isArray(v) || v.some((d) => typeof d !== 'string'))) {
       throw new RouteModelError(
@@ -216,6 +234,13 @@ function validateOptions(o: RouteStoreOptions): void {
       'options.overrideHostname requires options.hostnameTemplate (OpenShift: --override-hostname without a template is an error)',
     );
   }
+}
+
+function compileSelector(text: string, option: string): LabelSelector {
+  const parsed = parseLabelSelector(text);
+  if (!parsed.ok)
+    throw new RouteModelError('ERR_ROUTE_MODEL_INVALID_OPTIONS', `options.${option}: ${parsed.error}`);
+  return parsed.selector;
 }
 
 function cleanList(v: readonly string[] | undefined): Set<string> {
@@ -270,6 +295,26 @@ export function createRouteStore(options: RouteStoreOptions = {}): RouteStore {
   const serverCache = new Map<string, readonly ServerEntry[]>(); // ns/svc -> all servers
   const routesByService = new Map<string, Set<string>>();
   const routesBySecret = new Map<string, Set<string>>();
+  const routesByNamespace = new Map<string, Set<string>>();
+
+  const routeSelector = options.routeSelector
+    ? compileSelector(options.routeSelector, 'routeSelector')
+    : undefined;
+  const namespaceSelector = options.namespaceSelector
+    ? compileSelector(options.namespaceSelector, 'namespaceSelector')
+    : undefined;
+  const namespaceList =
+    options.namespaces && options.namespaces.length > 0 ? new Set(options.namespaces) : undefined;
+  function inScope(route: Route): boolean {
+    const ns = route.metadata.namespace ?? '';
+    if (namespaceList && !namespaceList.has(ns)) return false;
+    if (routeSelector && !routeSelector.matches(route.metadata.labels)) return false;
+    if (namespaceSelector) {
+      const nsObject = namespaces.get(ns);
+      if (!nsObject || !namespaceSelector.matches(nsObject.metadata.labels)) return false;
+    }
+    return true;
+  }
 
   let table: RoutingTable = EMPTY_TABLE;
   let statuses: PersistentMap<RouteAdmissionStatus> = PersistentMap.empty<RouteAdmissionStatus>();
@@ -528,16 +573,24 @@ export function createRouteStore(options: RouteStoreOptions = {}): RouteStore {
     const dirtyServices = new Set<string>();
     const work = { routes: 0, admissions: 0, services: 0, entries: 0 };
 
-    const upsertRoute = (route: Route): void => {
-      const key = routeKey(route.metadata.namespace ?? '', route.metadata.name ?? '');
+    const unprepare = (key: string): void => {
       const old = prepared.get(key);
-      if (old) {
-        markGroup(old);
-        leaveGroup(key, old);
-        for (const u of old.units) removeFromIndex(routesByService, u.key, key);
-        if (old.secretKey !== undefined) removeFromIndex(routesBySecret, old.secretKey, key);
-      }
+      if (!old) return;
+      prepared.delete(key);
+      markGroup(old);
+      leaveGroup(key, old);
+      for (const u of old.units) removeFromIndex(routesByService, u.key, key);
+      if (old.secretKey !== undefined) removeFromIndex(routesBySecret, old.secretKey, key);
+      dirtyRoutes.add(key);
+    };
+    const upsertRoute = (route: Route): void => {
+      const ns = route.metadata.namespace ?? '';
+      const key = routeKey(ns, route.metadata.name ?? '');
+      unprepare(key);
       routes.set(key, route);
+      addToIndex(routesByNamespace, ns, key);
+      // Out of this router's scope (shard): ignored, not rejected, as upstream.
+      if (!inScope(route)) return;
       const p = prepare(key, route);
       work.routes += 1;
       prepared.set(key, p);
@@ -548,16 +601,11 @@ export function createRouteStore(options: RouteStoreOptions = {}): RouteStore {
       dirtyRoutes.add(key);
     };
     const deleteRoute = (route: Route): void => {
-      const key = routeKey(route.metadata.namespace ?? '', route.metadata.name ?? '');
-      const old = prepared.get(key);
+      const ns = route.metadata.namespace ?? '';
+      const key = routeKey(ns, route.metadata.name ?? '');
       routes.delete(key);
-      if (!old) return;
-      prepared.delete(key);
-      leaveGroup(key, old);
-      for (const u of old.units) removeFromIndex(routesByService, u.key, key);
-      if (old.secretKey !== undefined) removeFromIndex(routesBySecret, old.secretKey, key);
-      markGroup(old);
-      dirtyRoutes.add(key);
+      removeFromIndex(routesByNamespace, ns, key);
+      unprepare(key);
     };
     const upsertSlice = (slice: EndpointSlice, deleted: boolean): void => {
       const key = objKey(slice);
@@ -619,6 +667,9 @@ export function createRouteStore(options: RouteStoreOptions = {}): RouteStore {
           const k = o.metadata.name ?? '';
           if (deleted) namespaces.delete(k);
           else namespaces.set(k, o as Namespace);
+          // A namespace entering or leaving the selector brings its routes in or out of scope.
+          if (namespaceSelector)
+            for (const r of [...(routesByNamespace.get(k) ?? [])]) upsertRoute(routes.get(r)!);
         })
         .with('Secret', () => {
           if (deleted) secrets.delete(key);
