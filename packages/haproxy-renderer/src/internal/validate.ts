@@ -101,7 +101,7 @@ export function quote(s: string): string {
 
 /** Escapes regular-expression metacharacters (PCRE) in a literal. */
 export function escapeRegex(s: string): string {
-  return s.replace(/[\\^$.|?*+()[\]{}/]/g, '\\$&');
+  return s.replace(/[\\^$.|?*+()[\]{}]/g, '\\$&');
 }
 
 /**
