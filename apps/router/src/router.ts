@@ -5,7 +5,6 @@
  */
 import {
   createRouteStore,
-  diffRoutingTables,
   type RouteAdmissionStatus,
   type RouteEntry,
   type RouterEvent,
@@ -15,6 +14,7 @@ import {
 import type { Logger } from 'pino';
 import { type DemoBackends, startDemoBackends } from './demo-backends.ts';
 import type { Engine, EngineListeners } from './engines/engine.ts';
+import { createHaproxyEngine } from './engines/haproxy.ts';
 import { createNativeEngine } from './engines/native.ts';
 import { RouterError } from './errors.ts';
 import { checkHaproxyBinary } from './haproxy-binary.ts';
@@ -112,18 +112,16 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
         : { defaultDestinationCAPath: defaultDestinationCaPath }),
     });
 
-    if (settings.engine === 'haproxy')
-      throw new RouterError(
-        'ERR_ROUTER_ENGINE',
-        'The haproxy engine is not wired into this build yet: use --engine native',
-      );
-    const engine: Engine = createNativeEngine({
-      settings,
-      logger,
-      metrics,
-      defaultCertificate,
-      defaultDestinationCa,
-    });
+    const engine: Engine =
+      settings.engine === 'haproxy'
+        ? createHaproxyEngine({
+            settings,
+            logger: logger.child({ component: 'haproxy' }),
+            metrics,
+            defaultCertificate,
+            defaultDestinationCaPath,
+          })
+        : createNativeEngine({ settings, logger, metrics, defaultCertificate, defaultDestinationCa });
 
     let engineListeners: EngineListeners | undefined;
     let shuttingDown = false;
@@ -212,7 +210,7 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
       source?.afterApply(store);
       if (engineListeners === undefined) return; // the first table is served by engine.start
       logStatusChanges(change.statusesChanged, change.table);
-      if (change.table !== change.previous) await engine.update(change);
+      if (change.table !== change.previous) await engine.update(change.table);
     };
 
     const onEvents = (events: readonly RouterEvent[]): void => {
@@ -246,12 +244,7 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
     cleanups.push(() => engine.close(0));
     if (store.table !== firstTable) {
       // Events that arrived while the engine started.
-      await engine.update({
-        previous: firstTable,
-        table: store.table,
-        diff: diffRoutingTables(firstTable, store.table),
-        statusesChanged: [],
-      });
+      await engine.update(store.table);
     }
     await engine.settled();
 

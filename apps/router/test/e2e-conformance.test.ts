@@ -9,7 +9,7 @@ import { defineConformanceSuite, haproxyAvailable, makeTempDir } from '@switchya
 import { startRouterProcess, writeManifest } from './helpers/router-process.ts';
 
 const engines: ('native' | 'haproxy')[] = ['native'];
-if (process.env.SWITCHYARD_E2E_HAPROXY === '1' && haproxyAvailable()) engines.push('haproxy');
+if (haproxyAvailable()) engines.push('haproxy');
 
 for (const engine of engines) {
   defineConformanceSuite(

@@ -2,7 +2,7 @@
  * What the controller needs from a data plane. Two implementations: the native engine
  * (proxy-runtime, in this process) and the HAProxy engine (haproxy-renderer, a child process).
  */
-import type { RouteStoreChange, RoutingTable } from '@switchyard/route-model';
+import type { RoutingTable } from '@switchyard/route-model';
 import type { EngineName } from '../settings.ts';
 
 /** Ports the engine listens on once started. */
@@ -21,7 +21,7 @@ export interface Engine {
    * HAProxy engine hands it to its coalescing limiter (OpenShift's reload schedule) and resolves
    * at once, reporting the outcome in logs and metrics.
    */
-  update(change: RouteStoreChange): Promise<void>;
+  update(table: RoutingTable): Promise<void>;
   /** Resolves when every update handed over so far is live (tests and benchmarks). */
   settled(): Promise<void>;
   /** Prometheus text of the data plane's own metrics. */

@@ -3,7 +3,7 @@
  * swap is atomic and drops no connection, so there is nothing to coalesce).
  */
 import { createProxyRuntime, isProxyRuntimeError, type ProxyRuntime } from '@switchyard/proxy-runtime';
-import type { RouteStoreChange, RoutingTable } from '@switchyard/route-model';
+import type { RoutingTable } from '@switchyard/route-model';
 import type { Logger } from 'pino';
 import { RouterError } from '../errors.ts';
 import type { RouterMetrics } from '../metrics.ts';
@@ -85,8 +85,7 @@ export function createNativeEngine(options: NativeEngineOptions): Engine {
         );
       }
     },
-    update(change: RouteStoreChange): Promise<void> {
-      const table = change.table;
+    update(table: RoutingTable): Promise<void> {
       // Serialised so that tables are applied in order even if one update is slow.
       queue = queue.then(async () => {
         if (runtime === undefined) return;

@@ -1,0 +1,286 @@
+/**
+ * The HAProxy engine: haproxy-renderer writes `haproxy.config`, the maps and the certificates
+ * into a working directory, and runs HAProxy in master-worker mode, reloading through its
+ * master CLI. Changes go through OpenShift's coalescing limiter (`RELOAD_INTERVAL`): the first
+ * change after an idle period reloads at once, later ones within the interval merge into one
+ * reload, and reloads never overlap. A configuration HAProxy refuses leaves the running one in
+ * place (and is reported); the next change retries.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import {
+  HaproxyProcess,
+  isHaproxyRendererError,
+  type RenderOptions,
+  type RenderResult,
+  renderHaproxyConfig,
+} from '@switchyard/haproxy-renderer';
+import type { RoutingTable } from '@switchyard/route-model';
+import type { Logger } from 'pino';
+import { type Coalescer, createCoalescer } from '../coalescer.ts';
+import { RouterError } from '../errors.ts';
+import type { RouterMetrics } from '../metrics.ts';
+import type { RouterSettings } from '../settings.ts';
+import type { Engine, EngineListeners } from './engine.ts';
+
+/** Inputs of {@link createHaproxyEngine}. */
+export interface HaproxyEngineOptions {
+  readonly settings: RouterSettings;
+  readonly logger: Logger;
+  readonly metrics: RouterMetrics;
+  /** `--default-certificate` contents; generated with openssl when absent. */
+  readonly defaultCertificate: { cert: string; key: string } | undefined;
+  readonly defaultDestinationCaPath: string | undefined;
+}
+
+function generateDefaultCertificate(dir: string): Promise<{ cert: string; key: string }> {
+  const keyPath = join(dir, 'default-generated.key');
+  const certPath = join(dir, 'default-generated.crt');
+  return new Promise((resolvePromise, reject) => {
+    execFile(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-subj',
+        '/CN=switchyard-default-certificate',
+        '-days',
+        '3650',
+        '-keyout',
+        keyPath,
+        '-out',
+        certPath,
+      ],
+      { timeout: 20_000 },
+      async (error) => {
+        if (error !== null) {
+          reject(
+            new RouterError(
+              'ERR_ROUTER_INVALID_SETTING',
+              `--engine haproxy needs a default certificate: pass --default-certificate <pem> (DEFAULT_CERTIFICATE_PATH), or install openssl so that one can be generated (${error.message})`,
+              { cause: error },
+            ),
+          );
+          return;
+        }
+        const { readFile } = await import('node:fs/promises');
+        resolvePromise({ cert: await readFile(certPath, 'utf8'), key: await readFile(keyPath, 'utf8') });
+      },
+    );
+  });
+}
+
+function lastLines(text: string, count: number): string {
+  return text.trimEnd().split('\n').slice(-count).join('\n');
+}
+
+/**
+ * Creates the HAProxy engine (the binary was checked by the caller).
+ * @param options - settings, logger, metrics and TLS material
+ * @returns the engine (not started)
+ */
+export function createHaproxyEngine(options: HaproxyEngineOptions): Engine {
+  const { settings, logger, metrics } = options;
+  let workDir: string | undefined;
+  let ownsWorkDir = false;
+  let process_: HaproxyProcess | undefined;
+  let coalescer: Coalescer | undefined;
+  let latest: RoutingTable | undefined;
+  let renderOptions: RenderOptions | undefined;
+  let rejectedKeys = new Set<string>();
+
+  const render = (table: RoutingTable): RenderResult => {
+    const started = performance.now();
+    const result = renderHaproxyConfig(table, renderOptions as RenderOptions);
+    metrics.writeConfigSeconds.observe((performance.now() - started) / 1000);
+    const now = new Set(result.rejected.map((r) => r.key));
+    for (const rejected of result.rejected) {
+      if (rejectedKeys.has(rejected.key)) continue;
+      const route = rejected.key.replace(':', '/');
+      logger.error(
+        { route, field: rejected.field, reason: rejected.condition.reason },
+        `route ${route} cannot be rendered for HAProxy and is left out: ${rejected.field}: ${rejected.message}`,
+      );
+    }
+    rejectedKeys = now;
+    return result;
+  };
+
+  const applyLatest = async (): Promise<void> => {
+    const table = latest;
+    const running = process_;
+    if (table === undefined || running === undefined) return;
+    const started = performance.now();
+    const result = render(table);
+    const outcome = await running.apply(result);
+    const seconds = (performance.now() - started) / 1000;
+    metrics.reloadSeconds.observe(seconds);
+    if (outcome.ok) {
+      metrics.reloadFailure.set(0);
+      metrics.reloads.inc({ result: 'ok' });
+      metrics.routesServed.set(table.routes.size - result.rejected.length);
+      metrics.tableApplies.inc();
+      metrics.applyDuration.observe({ engine: 'haproxy' }, seconds);
+      logger.debug(
+        { seconds, changed: outcome.changed.length, workerPid: outcome.workerPid },
+        'HAProxy reloaded',
+      );
+    } else {
+      metrics.reloadFailure.set(1);
+      metrics.reloads.inc({ result: 'failed' });
+      logger.error(
+        { stage: outcome.stage, output: lastLines(outcome.output, 20) },
+        `HAProxy ${outcome.stage === 'validate' ? 'refused the new configuration' : 'failed to reload'}; it keeps serving the previous one`,
+      );
+    }
+  };
+
+  return {
+    name: 'haproxy',
+    async start(table: RoutingTable): Promise<EngineListeners> {
+      if (settings.httpPort === 0 || settings.httpsPort === 0)
+        throw new RouterError(
+          'ERR_ROUTER_INVALID_SETTING',
+          '--engine haproxy needs explicit --http-port and --https-port (0, a port picked by the system, works only with the native engine)',
+        );
+      if (settings.workDir === undefined) {
+        // Short path: HAProxy's unix sockets live under it (107-byte limit).
+        workDir = await mkdtemp(join(tmpdir(), 'sy-haproxy-'));
+        ownsWorkDir = true;
+      } else workDir = resolve(settings.workDir);
+      const certificate = options.defaultCertificate ?? (await generateDefaultCertificate(workDir));
+      renderOptions = {
+        workingDir: workDir,
+        layout: settings.haproxyLayout,
+        bindAddress: settings.listenAddress === '0.0.0.0' ? '' : settings.listenAddress,
+        httpPort: settings.httpPort,
+        httpsPort: settings.httpsPort,
+        maxConnections: settings.maxConnections,
+        ...(settings.threads > 1 ? { threads: settings.threads } : {}),
+        timeouts: {
+          connect: `${settings.connectTimeout}ms`,
+          client: `${settings.clientTimeout}ms`,
+          clientFin: `${settings.clientFinTimeout}ms`,
+          server: `${settings.serverTimeout}ms`,
+          serverFin: `${settings.serverFinTimeout}ms`,
+          httpRequest: `${settings.httpRequestTimeout}ms`,
+          httpKeepAlive: `${settings.httpKeepaliveTimeout}ms`,
+          tunnel: `${settings.tunnelTimeout}ms`,
+          inspectDelay: `${settings.inspectDelay}ms`,
+        },
+        disableHttp2: settings.disableHttp2,
+        useProxyProtocol: settings.proxyProtocol,
+        loadBalanceAlgorithm: settings.loadBalanceAlgorithm,
+        tcpBalanceScheme: settings.tcpBalanceScheme,
+        ...(settings.cookieName === undefined ? {} : { cookieName: settings.cookieName }),
+        setForwardedHeaders: settings.setForwardedHeaders,
+        defaultCertificate: `${certificate.key.trim()}\n${certificate.cert.trim()}\n`,
+        ...(options.defaultDestinationCaPath === undefined
+          ? {}
+          : { defaultDestinationCAPath: resolve(options.defaultDestinationCaPath) }),
+        allowWildcardRoutes: settings.allowWildcardRoutes,
+      };
+      const started = performance.now();
+      let first: RenderResult;
+      try {
+        first = render(table);
+      } catch (cause) {
+        throw new RouterError(
+          'ERR_ROUTER_ENGINE',
+          `Cannot render the HAProxy configuration: ${(cause as Error).message}`,
+          {
+            cause,
+          },
+        );
+      }
+      process_ = new HaproxyProcess({
+        workingDir: workDir,
+        binary: settings.haproxyBinary,
+        stopTimeoutMs: settings.drainTimeout,
+        onLog: (line) => logger.debug({ haproxy: line }, 'haproxy output'),
+      });
+      try {
+        await process_.start(first);
+      } catch (cause) {
+        const output = isHaproxyRendererError(cause)
+          ? String((cause as { output?: unknown }).output ?? process_.output)
+          : process_.output;
+        const inUse = /cannot bind socket|Address already in use/i.test(output);
+        throw new RouterError(
+          inUse ? 'ERR_ROUTER_LISTEN' : 'ERR_ROUTER_ENGINE',
+          inUse
+            ? `HAProxy cannot listen on ports ${settings.httpPort} (--http-port) and ${settings.httpsPort} (--https-port): ${lastLines(output, 5)}`
+            : `HAProxy failed to start: ${(cause as Error).message}\n${lastLines(output, 20)}`,
+          { cause },
+        );
+      }
+      const seconds = (performance.now() - started) / 1000;
+      metrics.applyDuration.observe({ engine: 'haproxy' }, seconds);
+      metrics.routesServed.set(table.routes.size - first.rejected.length);
+      metrics.tableApplies.inc();
+      logger.info({ workDir, pid: process_.pid, layout: settings.haproxyLayout }, 'HAProxy started');
+      coalescer = createCoalescer({
+        intervalMs: settings.reloadInterval,
+        run: applyLatest,
+        onError: (error) => {
+          metrics.reloadFailure.set(1);
+          metrics.reloads.inc({ result: 'failed' });
+          logger.error(
+            { err: error },
+            'applying the routing table to HAProxy failed; the next change retries',
+          );
+        },
+      });
+      // The first reload after start must wait for the interval, as after any reload.
+      latest = table;
+      return { httpPort: settings.httpPort, httpsPort: settings.httpsPort };
+    },
+    async update(table: RoutingTable): Promise<void> {
+      latest = table;
+      coalescer?.registerChange();
+    },
+    async settled(): Promise<void> {
+      await coalescer?.idle();
+    },
+    async metrics(): Promise<string> {
+      const running = process_;
+      if (running === undefined || !running.running) return '';
+      try {
+        const info = await running.showProc();
+        return [
+          '# HELP haproxy_workers Current HAProxy worker processes',
+          '# TYPE haproxy_workers gauge',
+          `haproxy_workers ${info.workers.length}`,
+          '# HELP haproxy_old_workers HAProxy workers still draining connections of earlier configurations',
+          '# TYPE haproxy_old_workers gauge',
+          `haproxy_old_workers ${info.oldWorkers.length}`,
+          '# HELP haproxy_master_reloads HAProxy reloads since the master started',
+          '# TYPE haproxy_master_reloads gauge',
+          `haproxy_master_reloads ${info.reloads}`,
+          '',
+        ].join('\n');
+      } catch {
+        return '';
+      }
+    },
+    alive(): true | string {
+      if (process_ === undefined) return true;
+      return process_.running ? true : 'the HAProxy process is not running';
+    },
+    async close(drainMs: number): Promise<void> {
+      const stopping = coalescer?.stop();
+      // SIGUSR1 right away: the workers stop accepting in this tick and drain what is in flight.
+      const stopped = process_?.stop({ timeoutMs: drainMs });
+      await stopping;
+      await stopped;
+      if (ownsWorkDir && workDir !== undefined) await rm(workDir, { recursive: true, force: true });
+    },
+  };
+}
