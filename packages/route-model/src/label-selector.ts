@@ -11,8 +11,8 @@ export interface LabelSelector {
   matches(labels: Readonly<Record<string, string>> | undefined): boolean;
 }
 
-const KEY = String.raw`(?:[A-Za-z0-9](?:[-A-Za-z0-9_./]*[A-Za-z0-9])?)`;
-const VALUE = String.raw`(?:[A-Za-z0-9](?:[-A-Za-z0-9_.]*[A-Za-z0-9])?)?`;
+const KEY = '(?:[A-Za-z0-9](?:[-A-Za-z0-9_./]*[A-Za-z0-9])?)';
+const VALUE = '(?:[A-Za-z0-9](?:[-A-Za-z0-9_.]*[A-Za-z0-9])?)?';
 const EQ = new RegExp(`^(${KEY})\\s*(==|=|!=)\\s*(${VALUE})$`);
 const SET = new RegExp(`^(${KEY})\\s+(in|notin)\\s*\\(\\s*(${VALUE}(?:\\s*,\\s*${VALUE})*)\\s*\\)$`);
 const EXISTS = new RegExp(`^(!?)(${KEY})$`);
