@@ -102,6 +102,10 @@ await new Promise<void>((resolve) => {
 });
 const elapsed = (performance.now() - start) / 1000;
 await new Promise((r) => setTimeout(r, 1000));
+// Steady-state figures, before the recovery runs below add their own samples.
+const steadyOurs = [...ours].sort((a, b) => a - b);
+const steadyTheirs = [...theirs].sort((a, b) => a - b);
+const steadyWritten = writtenAt.size;
 
 // Recovery from 410 Gone: every watch is expired, one route changes, and the clock runs until
 // the watcher emits that change (relist of 1 000 routes, diff, re-watch).
@@ -115,7 +119,9 @@ for (let i = 0; i < 5; i++) {
   api.expireWatches();
   const out = api.update(cur);
   writtenAt.set(String(out.metadata.resourceVersion), t);
-  while (ours.length === before) await new Promise((r) => setTimeout(r, 1));
+  const giveUp = t + 30_000;
+  while (ours.length === before && performance.now() < giveUp) await new Promise((r) => setTimeout(r, 1));
+  if (ours.length === before) throw new Error('410 recovery: the change was not delivered within 30 s');
   recoveries.push(performance.now() - t);
   await new Promise((r) => setTimeout(r, 200));
 }
@@ -125,21 +131,19 @@ await informer.stop();
 await watcher.stop();
 await api.close();
 
-ours.sort((a, b) => a - b);
-theirs.sort((a, b) => a - b);
 const fmt = (n: number): string => (Number.isNaN(n) ? 'n/a' : n.toFixed(2));
 const rows = [
-  ['switchyard `createRouteWatcher`', ours, oursSyncMs],
-  ['client-node `makeInformer` (reference)', theirs, informerSyncMs],
+  ['switchyard `createRouteWatcher`', steadyOurs, oursSyncMs],
+  ['client-node `makeInformer` (reference)', steadyTheirs, informerSyncMs],
 ] as const;
-const p50 = percentile(ours, 50);
-const p99 = percentile(ours, 99);
+const p50 = percentile(steadyOurs, 50);
+const p99 = percentile(steadyOurs, 99);
 const table = [
   '| consumer | events seen | p50 (ms) | p99 (ms) | max (ms) | initial sync of 1 000 routes (ms) |',
   '|---|---|---|---|---|---|',
   ...rows.map(
     ([name, xs, sync]) =>
-      `| ${name} | ${xs.length} / ${writtenAt.size} | ${fmt(percentile(xs, 50))} | ${fmt(percentile(xs, 99))} | ${fmt(xs.at(-1) ?? Number.NaN)} | ${sync.toFixed(0)} |`,
+      `| ${name} | ${xs.length} / ${steadyWritten} | ${fmt(percentile(xs, 50))} | ${fmt(percentile(xs, 99))} | ${fmt(xs.at(-1) ?? Number.NaN)} | ${sync.toFixed(0)} |`,
   ),
 ].join('\n');
 const rate = (done / elapsed).toFixed(1);
@@ -157,14 +161,14 @@ server). client-node's own informer watches the same stream side by side as a re
 
 ${table}
 
-Ratio (p50, switchyard / client-node informer): ${fmt(p50 / percentile(theirs, 50))}.
+Ratio (p50, switchyard / client-node informer): ${fmt(p50 / percentile(steadyTheirs, 50))}.
 
 Recovery from 410 Gone (every watch expired, then one change; includes the relist of
 ${ROUTES} routes): median ${fmt(percentile(recoveries, 50))} ms, worst ${fmt(recoveries.at(-1) ?? Number.NaN)} ms over ${recoveries.length} runs
 (${recoveryEvents} events emitted for the ${recoveries.length} changes: the relists re-emitted ${recoveryEvents - recoveries.length} unchanged objects).
 
 Target: the issue asks for p50 and p99 to be reported (no threshold): p50 ${fmt(p50)} ms,
-p99 ${fmt(p99)} ms, ${ours.length === writtenAt.size ? 'every change delivered' : `${writtenAt.size - ours.length} changes NOT delivered`}.
+p99 ${fmt(p99)} ms, ${steadyOurs.length === steadyWritten ? 'every change delivered' : `${steadyWritten - steadyOurs.length} changes NOT delivered`}.
 `;
 const out = join(import.meta.dirname, '..', '..', '..', 'docs', 'benchmarks', 'k8s-watcher.md');
 writeFileSync(out, md);
