@@ -214,6 +214,7 @@ describe('status writer', () => {
     await Promise.all([a.writer.idle(), b.writer.idle()]);
     const writes = statusPuts(api, 'r');
     expect(writes).toBeLessThan(20);
+    console.info(`contention: ${writes} status PUTs before the writers stopped`);
     const logged = [...a.logs, ...b.logs].filter((l) =>
       l.message.includes('another process is writing conflicting updates to route status with name "r"'),
     );
