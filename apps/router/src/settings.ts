@@ -174,7 +174,9 @@ export const SETTINGS: readonly SettingSpec[] = [
   {
     key: 'kubeconfig',
     flag: 'kubeconfig',
-    env: ['KUBECONFIG'],
+    // Not KUBECONFIG: a shell that has it set for kubectl must not turn `--routes` runs into
+    // "two sources" errors.
+    env: ['SWITCHYARD_KUBECONFIG'],
     kind: 'path',
     group: 'Sources',
     default: undefined,
