@@ -54,7 +54,8 @@ function validate(value: unknown, schema: Schema, path: string, errors: string[]
   if (Array.isArray(value)) {
     if (schema.maxItems !== undefined && value.length > schema.maxItems)
       errors.push(`${path}: too many items`);
-    value.forEach((item, i) => schema.items && validate(item, schema.items, `${path}[${i}]`, errors));
+    const items = schema.items;
+    if (items !== undefined) value.forEach((item, i) => validate(item, items, `${path}[${i}]`, errors));
   } else if (typeof value === 'object') {
     const object = value as Record<string, unknown>;
     for (const key of schema.required ?? []) if (!(key in object)) errors.push(`${path}.${key}: required`);
