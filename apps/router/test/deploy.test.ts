@@ -55,7 +55,9 @@ function validate(value: unknown, schema: Schema, path: string, errors: string[]
     if (schema.maxItems !== undefined && value.length > schema.maxItems)
       errors.push(`${path}: too many items`);
     const items = schema.items;
-    if (items !== undefined) value.forEach((item, i) => validate(item, items, `${path}[${i}]`, errors));
+    if (items !== undefined) {
+      for (const [i, item] of value.entries()) validate(item, items, `${path}[${i}]`, errors);
+    }
   } else if (typeof value === 'object') {
     const object = value as Record<string, unknown>;
     for (const key of schema.required ?? []) if (!(key in object)) errors.push(`${path}.${key}: required`);
