@@ -186,6 +186,26 @@ function incomplete(needed: number): ClientHelloIncomplete {
  */
 export function parseClientHello(data: Uint8Array, options?: ParseClientHelloOptions): ClientHelloResult {
   const maxBytes = options === undefined ? DEFAULT_MAX_BYTES : resolveMaxBytes(options, 'parseClientHello');
+  // Fast path for what nearly every client sends: the whole ClientHello inside the first record,
+  // and that record inside `data`. It checks exactly what the record walk below checks for this
+  // case and hands the same arguments to parseBody, so the answer is the same; anything else
+  // (short input, several records, bad header) takes the general walk.
+  const len = data.length;
+  if (len >= 9 && data[0] === TYPE_HANDSHAKE && data[1] === 3 && data[5] === HS_CLIENT_HELLO) {
+    const rlen = ((data[3] as number) << 8) | (data[4] as number);
+    const total = (((data[6] as number) << 16) | ((data[7] as number) << 8) | (data[8] as number)) + 4;
+    if (rlen <= MAX_RECORD && 5 + rlen <= len && total <= rlen && total <= maxBytes) {
+      return parseSingleRecord(
+        data,
+        9,
+        5 + total,
+        ((data[1] as number) << 8) | (data[2] as number),
+        1,
+        total,
+        5 + rlen,
+      );
+    }
+  }
   return parseFromCursor(data, maxBytes, undefined);
 }
 
@@ -364,6 +384,169 @@ let generation = 0;
 
 function u16(b: Uint8Array, i: number): number {
   return ((b[i] as number) << 8) | (b[i + 1] as number);
+}
+
+/**
+ * parseBody for the common shape of a hello, tuned for speed: one host_name entry, plain lists.
+ * It never decides 'invalid' itself: on anything it does not accept outright it hands the same
+ * arguments to parseBody, which gives the exact answer (and message). So a `complete` from here
+ * is a hello that parseBody accepts with the same fields, and every other answer is parseBody's.
+ */
+function parseSingleRecord(
+  b: Uint8Array,
+  start: number,
+  end: number,
+  recordVersion: number,
+  records: number,
+  handshakeLength: number,
+  consumed: number,
+): ClientHelloResult {
+  let p = start + 34;
+  if (end - start < 35 || (b[p] as number) > 32) {
+    return parseBody(b, start, end, recordVersion, records, handshakeLength, consumed);
+  }
+  p += 1 + (b[p] as number);
+  const csLen = ((b[p] as number) << 8) | (b[p + 1] as number);
+  p += 2;
+  if (p > end || csLen < 2 || (csLen & 1) !== 0 || p + csLen >= end) {
+    return parseBody(b, start, end, recordVersion, records, handshakeLength, consumed);
+  }
+  let hasGrease = false;
+  const csCount = csLen >> 1;
+  const cipherSuites: number[] = new Array(csCount);
+  for (let i = 0; i < csCount; i++) {
+    const v = ((b[p] as number) << 8) | (b[p + 1] as number);
+    if ((v & 0x0f0f) === 0x0a0a && v >> 8 === (v & 0xff)) hasGrease = true;
+    cipherSuites[i] = v;
+    p += 2;
+  }
+  const cmLen = b[p] as number;
+  p += 1 + cmLen;
+  if (cmLen < 1 || p > end)
+    return parseBody(b, start, end, recordVersion, records, handshakeLength, consumed);
+  // A hello may end after the compression methods (no extensions block at all).
+  if (p < end) {
+    if (p + 2 + (((b[p] as number) << 8) | (b[p + 1] as number)) !== end) {
+      return parseBody(b, start, end, recordVersion, records, handshakeLength, consumed);
+    }
+    p += 2;
+  }
+  const extStart = p;
+  let extCount = 0;
+  const alpnProtocols: string[] = [];
+  let supportedVersions: number[] = [];
+  let serverName: string | undefined;
+  let hasEncryptedClientHello = false;
+  // Duplicates: a bit per type below 64 (every extension in common use), the stamp table above.
+  let seenLow = 0;
+  let seenHigh = 0;
+  generation = generation === 0xffff ? 1 : generation + 1;
+  if (generation === 1) stamps.fill(0);
+  const gen = generation;
+  while (p < end) {
+    const type = ((b[p] as number) << 8) | (b[p + 1] as number);
+    const elen = ((b[p + 2] as number) << 8) | (b[p + 3] as number);
+    p += 4;
+    const e = p + elen;
+    if (e > end) return parseBody(b, start, end, recordVersion, records, handshakeLength, consumed);
+    if (type < 32) {
+      const bit = 1 << type;
+      if ((seenLow & bit) !== 0)
+        return parseBody(b, start, end, recordVersion, records, handshakeLength, consumed);
+      seenLow |= bit;
+      if (type === 0) {
+        // One host_name entry filling the list: [list len][type 0][name len][name].
+        const nameLen = ((b[p + 3] as number) << 8) | (b[p + 4] as number);
+        if (
+          elen < 5 ||
+          (((b[p] as number) << 8) | (b[p + 1] as number)) !== elen - 2 ||
+          b[p + 2] !== 0 ||
+          nameLen !== elen - 5 ||
+          nameLen === 0
+        ) {
+          return parseBody(b, start, end, recordVersion, records, handshakeLength, consumed);
+        }
+        for (let i = p + 5; i < e; i++) {
+          const c = b[i] as number;
+          if (c <= 0x20 || c >= 0x7f)
+            return parseBody(b, start, end, recordVersion, records, handshakeLength, consumed);
+        }
+        serverName = latin1(b, p + 5, e);
+      } else if (type === 16) {
+        if (elen < 2 || (((b[p] as number) << 8) | (b[p + 1] as number)) !== elen - 2 || elen === 2) {
+          return parseBody(b, start, end, recordVersion, records, handshakeLength, consumed);
+        }
+        let q = p + 2;
+        while (q < e) {
+          const n = b[q++] as number;
+          if (n === 0 || q + n > e)
+            return parseBody(b, start, end, recordVersion, records, handshakeLength, consumed);
+          alpnProtocols.push(knownAlpn(b, q, n) ?? latin1(b, q, q + n));
+          q += n;
+        }
+      }
+    } else if (type < 64) {
+      const bit = 1 << (type - 32);
+      if ((seenHigh & bit) !== 0)
+        return parseBody(b, start, end, recordVersion, records, handshakeLength, consumed);
+      seenHigh |= bit;
+      if (type === 43) {
+        const n = elen > 0 ? (b[p] as number) : 0;
+        if (elen < 3 || n + 1 !== elen || (n & 1) !== 0) {
+          return parseBody(b, start, end, recordVersion, records, handshakeLength, consumed);
+        }
+        supportedVersions = new Array(n >> 1);
+        for (let i = 0; i < n >> 1; i++) {
+          const v = ((b[p + 1 + 2 * i] as number) << 8) | (b[p + 2 + 2 * i] as number);
+          if ((v & 0x0f0f) === 0x0a0a && v >> 8 === (v & 0xff)) hasGrease = true;
+          supportedVersions[i] = v;
+        }
+      }
+    } else {
+      if (stamps[type] === gen)
+        return parseBody(b, start, end, recordVersion, records, handshakeLength, consumed);
+      stamps[type] = gen;
+      if ((type & 0x0f0f) === 0x0a0a && type >> 8 === (type & 0xff)) hasGrease = true;
+      else if (type === ECH_EXTENSION_TYPE) hasEncryptedClientHello = true;
+    }
+    extCount++;
+    p = e;
+  }
+  const extensionTypes: number[] = new Array(extCount);
+  p = extStart;
+  for (let i = 0; i < extCount; i++) {
+    extensionTypes[i] = ((b[p] as number) << 8) | (b[p + 1] as number);
+    p += 4 + (((b[p + 2] as number) << 8) | (b[p + 3] as number));
+  }
+  const legacyVersion = ((b[start] as number) << 8) | (b[start + 1] as number);
+  const hello: ClientHello =
+    serverName === undefined
+      ? {
+          alpnProtocols,
+          legacyVersion,
+          supportedVersions,
+          cipherSuites,
+          extensionTypes,
+          hasEncryptedClientHello,
+          hasGrease,
+          recordVersion,
+          records,
+          handshakeLength,
+        }
+      : {
+          serverName,
+          alpnProtocols,
+          legacyVersion,
+          supportedVersions,
+          cipherSuites,
+          extensionTypes,
+          hasEncryptedClientHello,
+          hasGrease,
+          recordVersion,
+          records,
+          handshakeLength,
+        };
+  return { status: 'complete', hello, consumed };
 }
 
 function parseBody(
