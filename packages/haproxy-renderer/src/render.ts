@@ -670,16 +670,20 @@ function defaultsSection(o: ResolvedOptions, errorFile503: string): string {
   return `${l.join('\n')}\n`;
 }
 
+const ERROR_503_BODY =
+  '<html><head><title>Application is not available</title></head>\r\n' +
+  '<body><h1>Application is not available</h1><p>No route serves this host and path, or its service has no ready endpoint.</p></body></html>\r\n';
+
+// HTTP/1.1 with a length (not OpenShift's HTTP/1.0 + Connection: close), so a client keeps its
+// connection, and with it its TLS session, after a 503.
 const ERROR_503 = [
-  'HTTP/1.0 503 Service Unavailable',
+  'HTTP/1.1 503 Service Unavailable',
   'Pragma: no-cache',
   'Cache-Control: private, max-age=0, no-cache, no-store',
-  'Connection: close',
   'Content-Type: text/html',
+  `Content-Length: ${Buffer.byteLength(ERROR_503_BODY)}`,
   '',
-  '<html><head><title>Application is not available</title></head>',
-  '<body><h1>Application is not available</h1><p>No route serves this host and path, or its service has no ready endpoint.</p></body></html>',
-  '',
+  ERROR_503_BODY,
 ].join('\r\n');
 
 function rejection(key: string, field: string, message: string): RejectedRoute {
