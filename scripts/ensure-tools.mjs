@@ -8,6 +8,8 @@ const TOOLS = [
   ['openssl', 'openssl'],
   ['curl', 'curl'],
   ['wrk', 'wrk'],
+  // The Kubernetes API test server is checked with a real kubectl too (Debian ships it as kubernetes-client).
+  ['kubectl', 'kubernetes-client'],
 ];
 
 const has = (command) => spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
