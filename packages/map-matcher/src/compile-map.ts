@@ -56,9 +56,10 @@ export interface CompiledMap {
   readonly problems: readonly MapFileProblem[];
   /**
    * The value HAProxy's converter returns for `input`, or `undefined` when nothing matches.
-   * For `reg` the input is usually {@link requestKey}'s output or a lower-cased SNI.
+   * For `reg` the input is usually {@link requestKey}'s output or a lower-cased SNI. Bound to
+   * the map, so it can be passed around as a function.
    */
-  lookup(input: string): string | undefined;
+  readonly lookup: (input: string) => string | undefined;
   /** Like {@link CompiledMap.lookup} but returns the winning entry (key, value, line). */
   lookupEntry(input: string): MapEntry | undefined;
   /**
@@ -99,9 +100,8 @@ class RegMap implements CompiledMap {
     this.#index.insert(this.#index.prepare(entry.key, entry.value, line, undefined, entry.value));
   }
 
-  lookup(input: string): string | undefined {
-    return this.#index.lookup(input)?.value;
-  }
+  // An arrow property, so `const { lookup } = map` works as a callback.
+  readonly lookup = (input: string): string | undefined => this.#index.lookup(input)?.value;
 
   lookupEntry(input: string): MapEntry | undefined {
     const r = this.#index.lookup(input);
@@ -207,9 +207,7 @@ class TreeMap implements CompiledMap {
     return undefined;
   }
 
-  lookup(input: string): string | undefined {
-    return this.#find(input)?.value;
-  }
+  readonly lookup = (input: string): string | undefined => this.#find(input)?.value;
 
   lookupEntry(input: string): MapEntry | undefined {
     const r = this.#find(input);

@@ -54,10 +54,12 @@ export interface RouteMatcher<T> {
   remove(record: Pick<RouteRecord<T>, 'host' | 'path' | 'wildcard'>): number;
   /**
    * The record OpenShift's HAProxy would route this request to, or `undefined`.
+   * Bound to the matcher, so it can be passed around as a function.
    * @param host - the Host header as received (port allowed, any case).
-   * @param path - the request target (a query string is ignored).
+   * @param path - the request target, e.g. Node's `req.url` (a query string is ignored;
+   *   absolute-form targets are reduced to their path, as HAProxy does).
    */
-  match(host: string, path: string): RouteRecord<T> | undefined;
+  readonly match: (host: string, path: string) => RouteRecord<T> | undefined;
   /** The records in precedence order. */
   records(): RouteRecord<T>[];
 }
@@ -107,9 +109,9 @@ class Matcher<T> implements RouteMatcher<T> {
     return n;
   }
 
-  match(host: string, path: string): RouteRecord<T> | undefined {
-    return this.#index.lookup(requestKey(host, path))?.payload;
-  }
+  // An arrow property, so `const { match } = routes` works as a callback.
+  readonly match = (host: string, path: string): RouteRecord<T> | undefined =>
+    this.#index.lookup(requestKey(host, path))?.payload;
 
   records(): RouteRecord<T>[] {
     return this.#index.records().map((r) => r.payload);

@@ -174,6 +174,15 @@ describe('compileMap reg: OpenShift keys', () => {
   });
 });
 
+describe('callbacks', () => {
+  it('lookup and match work detached from their object', () => {
+    const { lookup } = compileMap([route('a.com', '', false, 'a')], { match: 'reg' });
+    const { lookup: str } = compileMap([{ key: 'k', value: 'v' }], { match: 'str' });
+    const { match } = createRouteMatcher({ records: [{ host: 'a.com', value: 1 }] });
+    expect([lookup('a.com/'), str('k'), match('a.com', '/')?.value]).toEqual(['a', 'v', 1]);
+  });
+});
+
 describe('inputEncoding', () => {
   it.each([
     { name: 'utf8: the input is text', match: 'reg', enc: 'utf8', input: 'h/é', want: 'v' },

@@ -112,6 +112,8 @@ function makeRequest(r: () => number, routes: readonly Route[]): { host: string;
   else if (c < 0.6) path = path.replace(/[a-z]/, 'A');
   if (!path.startsWith('/')) path = `/${path}`;
   if (r() < 0.2) path += `?${pick(r, ['q=1', 'a/b', 'x?y'])}`;
+  // Some absolute-form targets: base takes the Host header and the target's path.
+  if (r() < 0.05) path = `${pick(r, ['http', 'HTTPS'])}://${pick(r, ['other.test', route.host])}${path}`;
   return { host, path };
 }
 

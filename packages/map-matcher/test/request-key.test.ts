@@ -17,6 +17,17 @@ describe('requestKey (HAProxy base after lower-casing the Host)', () => {
     { name: 'no host', host: '', path: '/a', key: '/a' },
     { name: 'trailing dot kept', host: 'Example.com.', path: '/', key: 'example.com./' },
     { name: 'non-ASCII not lower-cased (C locale)', host: 'ÄB', path: '/', key: 'Äb/' },
+    // Absolute-form and odd targets, as HAProxy 2.6 computes base (checked by hand and in the
+    // differential test).
+    { name: 'absolute form', host: 'a.com', path: 'http://Other.com:81/x/y?q=1', key: 'a.com/x/y' },
+    { name: 'absolute form without path', host: 'a.com', path: 'http://a.com', key: 'a.com' },
+    { name: 'absolute form, slash after ?', host: 'a.com', path: 'http://a.com?x=/y', key: 'a.com/y' },
+    { name: 'upper-case scheme', host: 'a.com', path: 'HTTP://a.com/Z', key: 'a.com/Z' },
+    { name: 'scheme starting with a digit', host: 'a.com', path: '1x://a/Z', key: 'a.com' },
+    { name: 'scheme with underscore', host: 'a.com', path: 'a_b://a/Z', key: 'a.com' },
+    { name: 'asterisk', host: 'a.com', path: '*', key: 'a.com' },
+    { name: 'relative without slash', host: 'a.com', path: 'abc/d', key: 'a.com' },
+    { name: 'double slash is a path', host: 'a.com', path: '//a/b', key: 'a.com//a/b' },
   ])('$name', ({ host, path, key }) => {
     expect(requestKey(host, path)).toBe(key);
   });
