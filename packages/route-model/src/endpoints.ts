@@ -91,7 +91,12 @@ function isRestrictedV4(a: number, b: number, c: number, d: number, allowLoopbac
  * @returns true if the address must be dropped
  */
 export function isRestrictedAddress(ip: string, allowLoopback = false): boolean {
-  const bytes = ipToBytes(ip);
+  return isRestrictedBytes(ipToBytes(ip), allowLoopback);
+}
+
+let awsMetadata: Uint8Array | undefined;
+
+function isRestrictedBytes(bytes: Uint8Array | undefined, allowLoopback: boolean): boolean {
   if (!bytes) return true;
   let zero10 = true;
   for (let i = 0; i < 10; i++) if (bytes[i] !== 0) zero10 = false;
@@ -106,8 +111,9 @@ export function isRestrictedAddress(ip: string, allowLoopback = false): boolean 
   if (loop && bytes[15] === 1) return !allowLoopback; // ::1, checked before extraction
   if (bytes[0] === 0xfe && (bytes[1]! & 0xc0) === 0x80) return true; // fe80::/10
   if (bytes[0] === 0xff) return true; // multicast
-  const awsMetadata = ipToBytes('fd00:ec2::254')!;
-  if (bytes.every((v, i) => v === awsMetadata[i])) return true;
+  awsMetadata ??= ipToBytes('fd00:ec2::254')!;
+  const aws = awsMetadata;
+  if (bytes.every((v, i) => v === aws[i])) return true;
   // IPv4-compatible (::a.b.c.d): check the embedded address.
   if (zero10 && bytes[10] === 0 && bytes[11] === 0) {
     return isRestrictedV4(bytes[12]!, bytes[13]!, bytes[14]!, bytes[15]!, allowLoopback);
@@ -145,11 +151,12 @@ function sliceToSubset(slice: EndpointSlice, options: EndpointOptions): Subset |
     // nil ready counts as ready; serving and terminating are ignored.
     if (ep?.conditions?.ready === false) continue;
     for (const ip of ep.addresses ?? []) {
-      if (typeof ip !== 'string' || isRestrictedAddress(ip, options.allowLoopbackEndpoints === true))
-        continue;
+      if (typeof ip !== 'string') continue;
+      const bytes = ipToBytes(ip);
+      if (isRestrictedBytes(bytes, options.allowLoopbackEndpoints === true)) continue;
       addresses.push({
         ip,
-        bytes: ipToBytes(ip),
+        bytes,
         hostname: ep.hostname ?? '',
         targetKind: ep.targetRef?.kind,
         targetName: ep.targetRef?.name,
