@@ -137,3 +137,81 @@ describe('switchyard on a cluster (Kubernetes API test server)', () => {
     );
   });
 });
+
+describe('sharding: two switchyard processes with route selectors on one cluster', () => {
+  let api: K8sApiServer;
+  let dir: TempDir;
+  let a: EchoServer;
+  let shardA: RouterProcess;
+  let shardB: RouterProcess;
+
+  const entries = (): string[] => {
+    const object = api.get('route.openshift.io/v1', 'Route', 'demo', 'moving') as {
+      status?: { ingress?: Ingress[] };
+    };
+    return (object?.status?.ingress ?? [])
+      .map((i) => `${i.routerName}:${i.conditions?.[0]?.status ?? '?'}`)
+      .sort();
+  };
+  const until = async (what: string, check: () => Promise<boolean> | boolean): Promise<void> => {
+    for (let i = 0; i < 600; i += 1) {
+      if (await check()) return;
+      await sleep(25);
+    }
+    throw new Error(`timed out waiting for ${what}; entries ${JSON.stringify(entries())}`);
+  };
+  const served = async (p: RouterProcess): Promise<boolean> =>
+    (await httpGet(p.httpPort, 'moving.test', '/')).status === 200;
+
+  beforeAll(async () => {
+    a = await startHttpEcho({ name: 'a' });
+    api = await startK8sApiServer();
+    dir = await makeTempDir('switchyard-shards-');
+    for (const object of [
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'demo' } },
+      service('demo', 'svc-a'),
+      endpointSlice('demo', 'svc-a', a.port),
+      route('demo', 'moving', 'moving.test', 'svc-a', { metadata: { labels: { shard: 'a' } } }),
+    ]) {
+      api.create(object as never);
+    }
+    const kubeconfig = await api.writeKubeconfig(join(dir.path, 'kubeconfig'));
+    const common = ['--kubeconfig', kubeconfig, '--allow-loopback-endpoints'];
+    shardA = await startRouterProcess([...common, '--router-name', 'shard-a', '--route-selector', 'shard=a']);
+    shardB = await startRouterProcess([
+      ...common,
+      '--router-name',
+      'shard-b',
+      '--route-selector',
+      'shard in (b,c)',
+    ]);
+  }, 90_000);
+
+  afterAll(async () => {
+    const codes = [await shardA?.stop(), await shardB?.stop()];
+    await api?.close();
+    await a?.close();
+    await dir?.cleanup();
+    expect(codes).toEqual([0, 0]);
+  });
+
+  it('each shard serves only its routes and writes only its own status entry; a relabelled route moves', async () => {
+    await until('shard-a status', () => entries().join() === 'shard-a:True');
+    expect(await served(shardA)).toBe(true);
+    expect(await served(shardB)).toBe(false);
+
+    const current = api.get('route.openshift.io/v1', 'Route', 'demo', 'moving') as {
+      metadata: { labels?: Record<string, string> };
+    };
+    api.apply({ ...current, metadata: { ...current.metadata, labels: { shard: 'b' } } } as never);
+
+    await until(
+      'the route to move to shard-b',
+      async () => (await served(shardB)) && !(await served(shardA)),
+    );
+    await until(
+      'shard-a to clear its entry and shard-b to write its own',
+      () => entries().join() === 'shard-b:True',
+    );
+  });
+});
