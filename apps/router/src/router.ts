@@ -120,6 +120,7 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
             metrics,
             defaultCertificate,
             defaultDestinationCaPath,
+            onRejectedChange: () => reportStatuses(),
           })
         : createNativeEngine({ settings, logger, metrics, defaultCertificate, defaultDestinationCa });
 
@@ -153,11 +154,29 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
     let source: Source | undefined;
     let manifestProblems = 0;
 
-    const updateRouteMetrics = (): void => {
+    /** The store's statuses with the engine's own rejections applied (what is reported). */
+    const effectiveStatuses = (): ReadonlyMap<string, RouteAdmissionStatus> => {
+      const engineRejected = engine.rejected();
+      if (engineRejected.size === 0) return store.statuses;
+      const merged = new Map(store.statuses);
+      for (const [key, condition] of engineRejected) {
+        const status = merged.get(key);
+        if (status !== undefined) merged.set(key, { ...status, admitted: false, condition });
+      }
+      return merged;
+    };
+
+    function reportStatuses(): void {
+      const statuses = effectiveStatuses();
+      updateRouteMetrics(statuses);
+      if (store.synced) source?.afterApply(statuses);
+    }
+
+    const updateRouteMetrics = (statuses: ReadonlyMap<string, RouteAdmissionStatus>): void => {
       let admitted = 0;
       let rejected = 0;
       const reasons = new Map<string, number>();
-      for (const status of store.statuses.values()) {
+      for (const status of statuses.values()) {
         if (status.admitted) admitted += 1;
         else {
           rejected += 1;
@@ -206,8 +225,7 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
       const started = performance.now();
       const change = store.apply(batch);
       metrics.syncDuration.observe((performance.now() - started) / 1000);
-      updateRouteMetrics();
-      source?.afterApply(store);
+      reportStatuses();
       if (engineListeners === undefined) return; // the first table is served by engine.start
       logStatusChanges(change.statusesChanged, change.table);
       if (change.table !== change.previous) await engine.update(change.table);
@@ -226,7 +244,7 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
     });
     cleanups.push(() => (source as Source).close());
     await processing;
-    source.afterApply(store);
+    reportStatuses();
     if (!store.synced)
       throw new RouterError(
         'ERR_ROUTER_ENGINE',
@@ -253,6 +271,7 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
       settings,
       listeners,
       store,
+      statuses: effectiveStatuses(),
       engine: engine.name,
       manifestProblems,
       ...(demo === undefined ? {} : { demo }),

@@ -11,7 +11,7 @@ import {
 } from '@switchyard/k8s-watcher';
 import {
   parseManifests,
-  type RouteStore,
+  type RouteAdmissionStatus,
   type RouterEvent,
   type RouterObject,
 } from '@switchyard/route-model';
@@ -27,8 +27,8 @@ import type { RouterSettings } from './settings.ts';
 /** A started source. */
 export interface Source {
   readonly kind: 'files' | 'cluster';
-  /** Called after each batch was applied to the store (the cluster source writes status). */
-  afterApply(store: RouteStore): void;
+  /** Called with the statuses to report after each change (the cluster source writes them). */
+  afterApply(statuses: ReadonlyMap<string, RouteAdmissionStatus>): void;
   /** Stops the source. */
   close(): Promise<void>;
   /** Re-reads files now (files only; tests and benchmarks). */
@@ -184,9 +184,7 @@ export async function startSource(
   await watcher.start();
   return {
     kind: 'cluster',
-    afterApply: (store) => {
-      if (store.synced) writer?.update(store.statuses);
-    },
+    afterApply: (statuses) => writer?.update(statuses),
     async close() {
       await watcher.stop();
       await writer?.close();

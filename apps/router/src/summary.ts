@@ -3,7 +3,7 @@
  * reasons, and (with demo backends) ready-to-paste curl commands, one per kind of route.
  */
 import { relative } from 'node:path';
-import type { RouteEntry, RouteStore } from '@switchyard/route-model';
+import type { RouteAdmissionStatus, RouteEntry, RouteStore } from '@switchyard/route-model';
 import { type DemoBackends, findIssuingCa, servedCertificate } from './demo-backends.ts';
 import type { EngineName, RouterSettings } from './settings.ts';
 
@@ -33,6 +33,8 @@ export interface SummaryInput {
   readonly settings: RouterSettings;
   readonly listeners: { readonly httpPort: number; readonly httpsPort: number; readonly statsPort: number };
   readonly store: RouteStore;
+  /** Statuses to report (the store's, with the engine's own rejections applied). */
+  readonly statuses: ReadonlyMap<string, RouteAdmissionStatus>;
   readonly engine: EngineName;
   readonly manifestProblems: number;
   readonly demo?: DemoBackends;
@@ -110,15 +112,17 @@ function curlCommands(input: SummaryInput): { kind: string; route: string; comma
 export function summarize(input: SummaryInput): RouterSummary {
   const { httpPort, httpsPort, statsPort } = input.listeners;
   const address = input.settings.listenAddress;
-  const admitted = [...input.store.table.routes.values()].map((route) => ({
-    route: displayKey(route.key),
-    urls: urlsOf(route, httpPort, httpsPort),
-    backends: route.serviceUnits.map(
-      (u) =>
-        `${u.namespace}/${u.name} (${u.servers.length} server${u.servers.length === 1 ? '' : 's'}, weight ${u.weight})`,
-    ),
-  }));
-  const rejected = [...input.store.statuses.values()]
+  const admitted = [...input.store.table.routes.values()]
+    .filter((route) => input.statuses.get(route.key)?.admitted !== false)
+    .map((route) => ({
+      route: displayKey(route.key),
+      urls: urlsOf(route, httpPort, httpsPort),
+      backends: route.serviceUnits.map(
+        (u) =>
+          `${u.namespace}/${u.name} (${u.servers.length} server${u.servers.length === 1 ? '' : 's'}, weight ${u.weight})`,
+      ),
+    }));
+  const rejected = [...input.statuses.values()]
     .filter((s) => !s.admitted)
     .sort((a, b) => (a.key < b.key ? -1 : 1))
     .map((s) => ({

@@ -92,4 +92,22 @@ describe.runIf(haproxyAvailable())('switchyard --engine haproxy on manifest file
     expect(statuses.length).toBeGreaterThan(20);
     expect(await p.metric('template_router_reload_failure')).toBe(0);
   });
+
+  it('a route that cannot be rendered safely is left out, reported as rejected, and the rest keep serving', async () => {
+    const file = join(dir.path, 'unsafe.yaml');
+    await writeManifest(file, [
+      route('demo', 'unsafe', 'unsafe.test', 'svc-b', {
+        // A tab passes OpenShift's `^/.*$` check but has no safe place in a config line.
+        metadata: { annotations: { 'haproxy.router.openshift.io/rewrite-target': '/x\ty' } },
+      }),
+    ]);
+    const log = await proc.waitForLog((l) => l.route === 'demo/unsafe' && l.level === 50);
+    expect(log.msg).toMatch(
+      /^route demo\/unsafe cannot be rendered for HAProxy and is left out: .*rewrite-target/,
+    );
+    await proc.waitForMetric('switchyard_routes{state="rejected"}', 1);
+    expect(await proc.metric('switchyard_route_rejections{reason="UnrenderableRoute"}')).toBe(1);
+    expect((await httpGet(proc.httpPort, 'unsafe.test', '/')).status).toBe(503);
+    expect((await httpGet(proc.httpPort, 'app.test', '/')).backend).toBe('a');
+  });
 });

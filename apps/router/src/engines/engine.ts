@@ -2,7 +2,7 @@
  * What the controller needs from a data plane. Two implementations: the native engine
  * (proxy-runtime, in this process) and the HAProxy engine (haproxy-renderer, a child process).
  */
-import type { RoutingTable } from '@switchyard/route-model';
+import type { RouteIngressCondition, RoutingTable } from '@switchyard/route-model';
 import type { EngineName } from '../settings.ts';
 
 /** Ports the engine listens on once started. */
@@ -24,6 +24,12 @@ export interface Engine {
   update(table: RoutingTable): Promise<void>;
   /** Resolves when every update handed over so far is live (tests and benchmarks). */
   settled(): Promise<void>;
+  /**
+   * Routes route-model admitted but this engine cannot serve (the HAProxy engine leaves out
+   * routes whose values cannot be written into a configuration safely), keyed `namespace:name`,
+   * with the `Admitted=False` condition to report.
+   */
+  rejected(): ReadonlyMap<string, RouteIngressCondition & { type: 'Admitted' }>;
   /** Prometheus text of the data plane's own metrics. */
   metrics(): Promise<string>;
   /** Liveness of the data plane itself (the HAProxy process is running). */

@@ -17,7 +17,7 @@ import {
   type RenderResult,
   renderHaproxyConfig,
 } from '@switchyard/haproxy-renderer';
-import type { RoutingTable } from '@switchyard/route-model';
+import type { RouteIngressCondition, RoutingTable } from '@switchyard/route-model';
 import type { Logger } from 'pino';
 import { type Coalescer, createCoalescer } from '../coalescer.ts';
 import { RouterError } from '../errors.ts';
@@ -33,6 +33,8 @@ export interface HaproxyEngineOptions {
   /** `--default-certificate` contents; generated with openssl when absent. */
   readonly defaultCertificate: { cert: string; key: string } | undefined;
   readonly defaultDestinationCaPath: string | undefined;
+  /** Called when the set of routes left out of the configuration changes. */
+  readonly onRejectedChange?: () => void;
 }
 
 function generateDefaultCertificate(dir: string): Promise<{ cert: string; key: string }> {
@@ -94,22 +96,24 @@ export function createHaproxyEngine(options: HaproxyEngineOptions): Engine {
   let coalescer: Coalescer | undefined;
   let latest: RoutingTable | undefined;
   let renderOptions: RenderOptions | undefined;
-  let rejectedKeys = new Set<string>();
+  let rejected: ReadonlyMap<string, RouteIngressCondition & { type: 'Admitted' }> = new Map();
 
   const render = (table: RoutingTable): RenderResult => {
     const started = performance.now();
     const result = renderHaproxyConfig(table, renderOptions as RenderOptions);
     metrics.writeConfigSeconds.observe((performance.now() - started) / 1000);
-    const now = new Set(result.rejected.map((r) => r.key));
-    for (const rejected of result.rejected) {
-      if (rejectedKeys.has(rejected.key)) continue;
-      const route = rejected.key.replace(':', '/');
+    const now = new Map(result.rejected.map((r) => [r.key, r.condition] as const));
+    for (const entry of result.rejected) {
+      if (rejected.has(entry.key)) continue;
+      const route = entry.key.replace(':', '/');
       logger.error(
-        { route, field: rejected.field, reason: rejected.condition.reason },
-        `route ${route} cannot be rendered for HAProxy and is left out: ${rejected.field}: ${rejected.message}`,
+        { route, field: entry.field, reason: entry.condition.reason },
+        `route ${route} cannot be rendered for HAProxy and is left out: ${entry.field}: ${entry.message}`,
       );
     }
-    rejectedKeys = now;
+    const changed = now.size !== rejected.size || [...now.keys()].some((key) => !rejected.has(key));
+    rejected = now;
+    if (changed) options.onRejectedChange?.();
     return result;
   };
 
@@ -248,6 +252,9 @@ export function createHaproxyEngine(options: HaproxyEngineOptions): Engine {
     },
     async settled(): Promise<void> {
       await coalescer?.idle();
+    },
+    rejected(): ReadonlyMap<string, RouteIngressCondition & { type: 'Admitted' }> {
+      return rejected;
     },
     async metrics(): Promise<string> {
       const running = process_;

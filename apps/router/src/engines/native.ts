@@ -3,12 +3,14 @@
  * swap is atomic and drops no connection, so there is nothing to coalesce).
  */
 import { createProxyRuntime, isProxyRuntimeError, type ProxyRuntime } from '@switchyard/proxy-runtime';
-import type { RoutingTable } from '@switchyard/route-model';
+import type { RouteIngressCondition, RoutingTable } from '@switchyard/route-model';
 import type { Logger } from 'pino';
 import { RouterError } from '../errors.ts';
 import type { RouterMetrics } from '../metrics.ts';
 import type { RouterSettings } from '../settings.ts';
 import type { Engine, EngineListeners } from './engine.ts';
+
+const NONE: ReadonlyMap<string, RouteIngressCondition & { type: 'Admitted' }> = new Map();
 
 /** Inputs of {@link createNativeEngine}. */
 export interface NativeEngineOptions {
@@ -106,6 +108,9 @@ export function createNativeEngine(options: NativeEngineOptions): Engine {
     },
     settled(): Promise<void> {
       return queue;
+    },
+    rejected(): ReadonlyMap<string, RouteIngressCondition & { type: 'Admitted' }> {
+      return NONE;
     },
     async metrics(): Promise<string> {
       return runtime === undefined ? '' : runtime.metrics();
