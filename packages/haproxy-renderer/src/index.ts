@@ -7,4 +7,12 @@ export type { RejectedRoute, RenderedBackend, RenderedServer, RenderResult } fro
 export { writeFileAtomic, writeRenderedFiles } from './files.ts';
 export type { WritableRender, WriteFilesOptions, WriteFilesResult } from './files.ts';
 export { HaproxyProcess, parseShowProc, validateHaproxyConfig } from './process.ts';
-export type { HaproxyProcessOptions, HaproxyProcInfo, HaproxyWorker, ReloadOutcome } from './process.ts';
+export type {
+  HaproxyProcessOptions,
+  HaproxyProcInfo,
+  HaproxyWorker,
+  ReloadOutcome,
+  UpdateOutcome,
+} from './process.ts';
+export { planUpdate, RuntimeApi } from './runtime.ts';
+export type { RuntimeApiOptions, RuntimeCommand, RuntimeResult, UpdatePlan } from './runtime.ts';

@@ -10,6 +10,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { HaproxyRendererError } from './errors.ts';
 import { type WritableRender, writeFileAtomic, writeRenderedFiles } from './files.ts';
 import { sendSocketCommand } from './internal/socket.ts';
+import type { RenderResult } from './render.ts';
+import { planUpdate, RuntimeApi } from './runtime.ts';
 
 /** Options of {@link HaproxyProcess}. */
 export interface HaproxyProcessOptions {
@@ -67,6 +69,24 @@ export type ReloadOutcome =
       readonly stage: 'validate' | 'reload';
       readonly output: string;
     };
+
+/** Outcome of {@link HaproxyProcess.update}. */
+export type UpdateOutcome =
+  | {
+      readonly ok: true;
+      /** `runtime`: applied through the runtime API, no reload; `reload`: reloaded. */
+      readonly mode: 'runtime' | 'reload';
+      /** Why a reload was needed (empty for `runtime`). */
+      readonly reasons: readonly string[];
+      /** Runtime API commands sent (0 for `reload`). */
+      readonly commands: number;
+      /** Servers in maintenance whose deletion HAProxy deferred (they still had connections). */
+      readonly deferredDeletes: readonly string[];
+    }
+  | (Extract<ReloadOutcome, { ok: false }> & {
+      readonly mode: 'reload';
+      readonly reasons: readonly string[];
+    });
 
 /**
  * Runs `haproxy -c -f <config>`.
@@ -138,6 +158,8 @@ export class HaproxyProcess {
   #running = false;
   #log: string[] = [];
   #queue: Promise<unknown> = Promise.resolve();
+  #current: RenderResult | undefined;
+  #pendingDeletes = new Set<string>();
 
   /** @param options - working directory, binary, sockets and timeouts */
   constructor(options: HaproxyProcessOptions) {
@@ -241,6 +263,7 @@ export class HaproxyProcess {
     return this.#serial(async () => {
       if (this.#running) return;
       if (render !== undefined) await writeRenderedFiles(this.#o.workingDir, render);
+      this.#current = isRenderResult(render) ? render : undefined;
       const v = await this.validate();
       if (!v.ok) {
         throw new HaproxyRendererError(
@@ -389,9 +412,64 @@ export class HaproxyProcess {
         }
       } else if (outcome.ok) {
         await writeRenderedFiles(this.#o.workingDir, render, { prune: true });
+        this.#current = isRenderResult(render) ? render : undefined;
+        this.#pendingDeletes.clear();
       }
       return outcome;
     });
+  }
+
+  /**
+   * Goes to a new render with the least disruption: through the runtime API when only servers
+   * and map contents change ({@link planUpdate}), writing the files too so that a later reload
+   * loads the same state; otherwise (or if a runtime command fails) through {@link apply}.
+   * @param render - the new render result
+   * @returns how it was applied
+   * @throws HaproxyRendererError `ERR_HAPROXY_RENDERER_NOT_RUNNING`, `ERR_HAPROXY_RENDERER_WRITE_FAILED`
+   */
+  async update(render: RenderResult): Promise<UpdateOutcome> {
+    const current = this.#current;
+    const plan = current === undefined ? undefined : planUpdate(current, render);
+    if (plan === undefined || plan.reload) {
+      const reasons = plan?.reasons ?? ['no render known to be running'];
+      const outcome = await this.apply(render);
+      return outcome.ok
+        ? { ok: true, mode: 'reload', reasons, commands: 0, deferredDeletes: [] }
+        : { ...outcome, mode: 'reload', reasons };
+    }
+    const runtime = await this.#serial(async () => {
+      const api = new RuntimeApi({ socketPath: this.#o.statsSocket });
+      // Deletions HAProxy deferred earlier: try again (the servers are in maintenance already).
+      for (const srv of [...this.#pendingDeletes]) {
+        if (/Server deleted/.test(await api.command(`del server ${srv}`).catch(() => '')))
+          this.#pendingDeletes.delete(srv);
+      }
+      const result = await api.execute(plan.commands);
+      if (!result.ok) return { ok: false as const, failures: result.failures };
+      for (const f of result.failures) {
+        if (f.optional && f.command.startsWith('del server '))
+          this.#pendingDeletes.add(f.command.slice('del server '.length));
+      }
+      await writeRenderedFiles(this.#o.workingDir, render, { prune: true });
+      this.#current = render;
+      return { ok: true as const, sent: result.sent };
+    });
+    if (runtime.ok) {
+      return {
+        ok: true,
+        mode: 'runtime',
+        reasons: [],
+        commands: runtime.sent,
+        deferredDeletes: [...this.#pendingDeletes],
+      };
+    }
+    const reasons = [
+      `runtime API refused: ${runtime.failures.map((f) => `${f.command} -> ${f.answer}`).join('; ')}`,
+    ];
+    const outcome = await this.apply(render);
+    return outcome.ok
+      ? { ok: true, mode: 'reload', reasons, commands: 0, deferredDeletes: [] }
+      : { ...outcome, mode: 'reload', reasons };
   }
 
   async #kill(): Promise<void> {
@@ -423,4 +501,8 @@ export class HaproxyProcess {
       clearTimeout(hard);
     });
   }
+}
+
+function isRenderResult(r: WritableRender | undefined): r is RenderResult {
+  return r !== undefined && Array.isArray((r as Partial<RenderResult>).backends);
 }

@@ -25,7 +25,9 @@ const hostile = fc.oneof(
     '%[',
     '%[src]',
     '%{+Q}[req.hdr(host)]',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal ${} is the hostile input
     '${HOME}',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal ${} is the hostile input
     '"${HOME}"',
     '\u00e9\u4e2d\u{1F600}',
     '\0',
