@@ -18,7 +18,9 @@ import { generateRoutes, routeTable } from './routes.ts';
 
 const run = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const WARMUP = 2;
 const CONNECTIONS = 50;
 
 interface Point {
@@ -29,11 +31,16 @@ interface Point {
   readonly errors: number;
 }
 
-async function wrk(url: string, targetsFile: string, close = false): Promise<Omit<Point, 'name' | 'routes'>> {
+async function wrk(
+  url: string,
+  targetsFile: string,
+  close = false,
+  seconds = SECONDS,
+): Promise<Omit<Point, 'name' | 'routes'>> {
   const args = [
     '-t1',
     `-c${CONNECTIONS}`,
-    `-d${SECONDS}s`,
+    `-d${seconds}s`,
     '--latency',
     '-s',
     join(here, 'wrk.lua'),
@@ -91,6 +98,68 @@ async function stopChild(child: ChildProcess): Promise<void> {
   clearTimeout(t);
 }
 
+interface Target {
+  readonly name: string;
+  readonly routes: number;
+  readonly url: string;
+  readonly targets: string;
+  readonly close?: boolean;
+}
+
+/**
+ * Measures every target ROUNDS times, interleaved (A B C A B C ...), and keeps the median per
+ * target: other work on a shared machine then hits every proxy alike instead of one point.
+ */
+async function measure(list: readonly Target[], points: Point[]): Promise<void> {
+  for (const t of list) await wrk(t.url, t.targets, t.close, WARMUP); // JIT, pools; not recorded
+  const runs = new Map<Target, Omit<Point, 'name' | 'routes'>[]>();
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const t of list) {
+      const res = await wrk(t.url, t.targets, t.close);
+      runs.set(t, [...(runs.get(t) ?? []), res]);
+    }
+  }
+  for (const t of list) {
+    const rs = (runs.get(t) ?? []).sort((a, b) => a.rps - b.rps);
+    const mid = rs[Math.floor(rs.length / 2)] as Omit<Point, 'name' | 'routes'>;
+    const errors = rs.reduce((n, x) => n + x.errors, 0);
+    points.push({ name: t.name, routes: t.routes, rps: mid.rps, p99ms: mid.p99ms, errors });
+    console.error(points.at(-1), rs.map((x) => x.rps.toFixed(0)).join(' '));
+  }
+}
+
+async function startHaproxyProxy(
+  tmpDir: string,
+  n: number,
+  routes: ReturnType<typeof generateRoutes>,
+  backendPort: number,
+  pem: string,
+): Promise<{ httpPort: number; httpsPort: number; stop(): Promise<void> }> {
+  const dir = join(tmpDir, `haproxy-${n}`);
+  await mkdir(join(dir, 'run'), { recursive: true });
+  const httpPort = await freePort();
+  const httpsPort = await freePort();
+  const res = renderHaproxyConfig(
+    { routes: new Map(routeTable(routes, backendPort, true).routes) },
+    {
+      workingDir: dir,
+      layout: 'openshift',
+      bindAddress: '127.0.0.1',
+      httpPort,
+      httpsPort,
+      statsPort: await freePort(),
+      threads: 1,
+      defaultCertificate: pem,
+    },
+  );
+  for (const [p, content] of Object.entries(res.files)) {
+    await mkdir(dirname(join(dir, p)), { recursive: true });
+    await writeFile(join(dir, p), content, { mode: 0o600 });
+  }
+  const hp = await startHaproxy({ configPath: join(dir, 'haproxy.config'), waitForPort: httpPort, cwd: dir });
+  return { httpPort, httpsPort, stop: () => hp.stop() };
+}
+
 async function main(): Promise<void> {
   const tmp = await makeTempDir('pr-bench');
   const points: Point[] = [];
@@ -102,121 +171,90 @@ async function main(): Promise<void> {
   );
   const backend = await startHaproxy({ configPath: beCfg, waitForPort: backendPort });
   const cert = await createCertificate({ commonName: 'default.bench.test' });
+  const pem = `${cert.key}\n${cert.cert}`;
+  const stops: (() => Promise<void>)[] = [];
   try {
-    for (const n of [10, 10_000]) {
+    const targetsFor = async (n: number): Promise<string> => {
       const routes = generateRoutes(n);
-      const targets = join(tmp.path, `targets-${n}.txt`);
+      const file = join(tmp.path, `targets-${n}.txt`);
       const lines: string[] = [];
       for (let i = 0; i < Math.min(20_000, n * 20); i++) {
         const r = routes[(i * 7919) % routes.length] as { host: string; path: string };
         lines.push(`${r.host} ${r.path === '' ? `/x${i % 97}` : `${r.path}/y${i % 89}`}`);
       }
-      await writeFile(targets, `${lines.join('\n')}\n`);
-
-      for (const kind of ['native', 'http-proxy', 'reply-from']) {
-        const s = await startChild([kind, String(n), String(backendPort)]);
-        try {
-          await wrk(`http://127.0.0.1:${s.port}`, targets); // warm-up (JIT, pools), not recorded
-          points.push({ name: kind, routes: n, ...(await wrk(`http://127.0.0.1:${s.port}`, targets)) });
-          if (kind === 'native' && n === 10 && s.tlsPort) {
-            points.push({
-              name: 'native TLS edge keep-alive',
-              routes: n,
-              ...(await wrk(`https://127.0.0.1:${s.tlsPort}`, targets)),
-            });
-            points.push({
-              name: 'native TLS edge new handshake per request',
-              routes: n,
-              ...(await wrk(`https://127.0.0.1:${s.tlsPort}`, targets, true)),
-            });
-          }
-        } finally {
-          await stopChild(s.child);
-        }
-        console.error(points.at(-1));
-      }
-
-      // HAProxy with OpenShift's configuration (map_reg lookups), one thread.
-      const dir = join(tmp.path, `haproxy-${n}`);
-      await mkdir(join(dir, 'run'), { recursive: true });
-      const httpPort = await freePort();
-      const httpsPort = await freePort();
-      const res = renderHaproxyConfig(
-        { routes: new Map(routeTable(routes, backendPort, true).routes) },
+      await writeFile(file, `${lines.join('\n')}\n`);
+      return file;
+    };
+    const t10 = await targetsFor(10);
+    const t10k = await targetsFor(10_000);
+    const start = async (args: string[]): Promise<{ port: number; tlsPort?: number }> => {
+      const s = await startChild(args);
+      stops.push(() => stopChild(s.child));
+      return s;
+    };
+    const n10 = await start(['native', '10', String(backendPort)]);
+    const n10k = await start(['native', '10000', String(backendPort)]);
+    const w2 = await start(['native', '10', String(backendPort), '2']);
+    const hp10 = await start(['http-proxy', '10', String(backendPort)]);
+    const hp10k = await start(['http-proxy', '10000', String(backendPort)]);
+    const rf10 = await start(['reply-from', '10', String(backendPort)]);
+    const rf10k = await start(['reply-from', '10000', String(backendPort)]);
+    const ha10 = await startHaproxyProxy(tmp.path, 10, generateRoutes(10), backendPort, pem);
+    stops.push(ha10.stop);
+    const ha10k = await startHaproxyProxy(tmp.path, 10_000, generateRoutes(10_000), backendPort, pem);
+    stops.push(ha10k.stop);
+    const http = (p: number): string => `http://127.0.0.1:${p}`;
+    const HA = 'haproxy (openshift layout, 1 thread)';
+    await measure(
+      [
+        { name: 'native', routes: 10, url: http(n10.port), targets: t10 },
+        { name: 'http-proxy', routes: 10, url: http(hp10.port), targets: t10 },
+        { name: 'reply-from', routes: 10, url: http(rf10.port), targets: t10 },
+        { name: HA, routes: 10, url: http(ha10.httpPort), targets: t10 },
+        { name: 'native', routes: 10_000, url: http(n10k.port), targets: t10k },
+        { name: 'http-proxy', routes: 10_000, url: http(hp10k.port), targets: t10k },
+        { name: 'reply-from', routes: 10_000, url: http(rf10k.port), targets: t10k },
+        { name: 'native, workers: 2', routes: 10, url: http(w2.port), targets: t10 },
+      ],
+      points,
+    );
+    // map_reg over 10 000 routes is so slow that one short run is enough to show it.
+    const slow = await wrk(http(ha10k.httpPort), t10k);
+    points.push({ name: HA, routes: 10_000, ...slow });
+    console.error(points.at(-1));
+    const https = (p: number | undefined): string => `https://127.0.0.1:${p}`;
+    await measure(
+      [
+        { name: 'native TLS edge keep-alive', routes: 10, url: https(n10.tlsPort), targets: t10 },
+        { name: 'haproxy TLS edge keep-alive', routes: 10, url: https(ha10.httpsPort), targets: t10 },
         {
-          workingDir: dir,
-          layout: 'openshift',
-          bindAddress: '127.0.0.1',
-          httpPort,
-          httpsPort,
-          statsPort: await freePort(),
-          threads: 1,
-          defaultCertificate: `${cert.key}\n${cert.cert}`,
+          name: 'native TLS edge new handshake per request',
+          routes: 10,
+          url: https(n10.tlsPort),
+          targets: t10,
+          close: true,
         },
-      );
-      for (const [p, content] of Object.entries(res.files)) {
-        await mkdir(dirname(join(dir, p)), { recursive: true });
-        await writeFile(join(dir, p), content, { mode: 0o600 });
-      }
-      const hp = await startHaproxy({
-        configPath: join(dir, 'haproxy.config'),
-        waitForPort: httpPort,
-        cwd: dir,
-      });
-      try {
-        await wrk(`http://127.0.0.1:${httpPort}`, targets);
-        points.push({
-          name: 'haproxy (openshift layout, 1 thread)',
-          routes: n,
-          ...(await wrk(`http://127.0.0.1:${httpPort}`, targets)),
-        });
-        if (n === 10) {
-          points.push({
-            name: 'haproxy TLS edge keep-alive',
-            routes: n,
-            ...(await wrk(`https://127.0.0.1:${httpsPort}`, targets)),
-          });
-          points.push({
-            name: 'haproxy TLS edge new handshake per request',
-            routes: n,
-            ...(await wrk(`https://127.0.0.1:${httpsPort}`, targets, true)),
-          });
-        }
-      } finally {
-        await hp.stop();
-      }
-      console.error(points.at(-1));
-
-      if (n === 10) {
-        const s = await startChild(['native', String(n), String(backendPort), '2']);
-        try {
-          await wrk(`http://127.0.0.1:${s.port}`, targets);
-          points.push({
-            name: 'native, workers: 2',
-            routes: n,
-            ...(await wrk(`http://127.0.0.1:${s.port}`, targets)),
-          });
-        } finally {
-          await stopChild(s.child);
-        }
-        console.error(points.at(-1));
-      }
-    }
+        {
+          name: 'haproxy TLS edge new handshake per request',
+          routes: 10,
+          url: https(ha10.httpsPort),
+          targets: t10,
+          close: true,
+        },
+      ],
+      points,
+    );
   } finally {
+    for (const stop of stops) await stop().catch(() => undefined);
     await backend.stop();
     await tmp.cleanup();
   }
   await writeReport(points);
 }
 
-function find(name: string, routes: number): Point | undefined {
-  return points_.find((p) => p.name === name && p.routes === routes);
-}
-let points_: Point[] = [];
-
 async function writeReport(points: Point[]): Promise<void> {
-  points_ = points;
-  const rps = (name: string, n: number): number => find(name, n)?.rps ?? 0;
+  const rps = (name: string, n: number): number =>
+    points.find((p) => p.name === name && p.routes === n)?.rps ?? 0;
   const n10 = rps('native', 10);
   const n10k = rps('native', 10_000);
   const hp10 = rps('haproxy (openshift layout, 1 thread)', 10);
@@ -245,7 +283,7 @@ async function writeReport(points: Point[]): Promise<void> {
     '',
     `Command: \`pnpm bench proxy-runtime\` (from the root; \`pnpm bench\` in \`packages/proxy-runtime\`). Run: ${date}.`,
     '',
-    `Machine: ${(await import('node:os')).cpus().length} cores shared by the load generator (wrk, 1 thread, ${CONNECTIONS} keep-alive connections, ${SECONDS} s per point after a ${SECONDS} s warm-up), the proxy under test and the backend (HAProxy answering \`200 ok\` directly). Requests go to random routes (random hosts, half with a random path). Node libraries have no router: they get a host map (paths not checked). HAProxy runs OpenShift's configuration rendered by @switchyard/haproxy-renderer (\`map_reg\` maps), one thread. Numbers on a shared machine move between runs; compare ratios within one run.`,
+    `Machine: ${(await import('node:os')).cpus().length} cores shared by the load generator (wrk, 1 thread, ${CONNECTIONS} keep-alive connections; each point is the median of ${ROUNDS} runs of ${SECONDS} s, the proxies measured in turn, after a ${WARMUP} s warm-up), the proxy under test and the backend (HAProxy answering \`200 ok\` directly). Requests go to random routes (random hosts, half with a random path). Node libraries have no router: they get a host map (paths not checked). HAProxy runs OpenShift's configuration rendered by @switchyard/haproxy-renderer (\`map_reg\` maps), one thread. Numbers on a shared machine move between runs; compare ratios within one run.`,
     '',
     '| proxy | routes | req/s | p99 (ms) | errors |',
     '|---|---:|---:|---:|---:|',

@@ -10,7 +10,9 @@ import {
   pickServer,
   type ServerState,
 } from '../src/internal/backends.ts';
+import { SecureContextCache } from '../src/internal/certs.ts';
 import { parseProxyHeader } from '../src/internal/proxy-protocol.ts';
+import { compileState } from '../src/internal/state.ts';
 import { resolveOptions } from '../src/options.ts';
 import { endpointSlice, route, service, table } from './helpers.ts';
 
@@ -245,5 +247,47 @@ describe('allowlist', () => {
     ]);
     const b = buildBackend(t.routes.get('pr:a') as never, resolveOptions({}), undefined);
     expect(isAllowed(b.allowlist, ip)).toBe(ok);
+  });
+});
+
+describe('server lines are per backend', () => {
+  it('two routes to one service keep their own weights and balancing state (regression)', () => {
+    const objects = (): object[] => [
+      service('a'),
+      ...endpointSlice('a', [9001]),
+      service('b'),
+      ...endpointSlice('b', [9002]),
+      route('single', { host: 'single.test', to: { kind: 'Service', name: 'a' } }),
+      route('split', {
+        host: 'split.test',
+        to: { kind: 'Service', name: 'a', weight: 3 },
+        alternateBackends: [{ kind: 'Service', name: 'b', weight: 1 }],
+      }),
+    ];
+    const first = compileState(
+      table(objects()),
+      resolveOptions({}),
+      undefined,
+      new SecureContextCache(),
+      () => undefined,
+    );
+    // A rebuilt table (new entry objects): server state is carried over by key, per backend.
+    const next = compileState(
+      table(objects()),
+      resolveOptions({}),
+      first,
+      new SecureContextCache(),
+      () => undefined,
+    );
+    for (const state of [first, next]) {
+      const single = state.backends.get('be_http:pr:single') as BackendState;
+      const split = state.backends.get('be_http:pr:split') as BackendState;
+      expect(single.servers[0]?.weight).toBe(1);
+      expect(split.servers.map((s) => s.weight)).toEqual([256, 85]);
+      expect(single.servers[0]).not.toBe(split.servers[0]);
+    }
+    expect(next.backends.get('be_http:pr:single')?.servers[0]).toBe(
+      first.backends.get('be_http:pr:single')?.servers[0],
+    );
   });
 });

@@ -11,6 +11,7 @@ import type {
   RouteEntry,
 } from '@switchyard/route-model';
 import { parseHaproxyTime, type ResolvedOptions } from '../options.ts';
+import type { CounterSet } from './metrics.ts';
 
 /** Live state of one server line. Objects survive table updates while the server stays. */
 export interface ServerState {
@@ -30,6 +31,10 @@ export interface ServerState {
   draining: boolean;
   /** Upstream origin key for the connection pool (`http://ip:port` plus TLS settings). */
   poolKey: string;
+  /** The backend this server line belongs to (server lines are per backend, as in HAProxy). */
+  readonly backend: string;
+  /** This server line's metrics counters, looked up once. */
+  counters: CounterSet | undefined;
 }
 
 /** Upstream TLS settings (re-encrypt). */
@@ -165,7 +170,7 @@ export function buildBackend(
     for (const s of unit.servers) {
       const host = isIPv6(s.ip) ? `[${s.ip}]` : s.ip;
       const poolKey = `${tls ? 'https' : 'http'}://${host}:${s.port}${tlsKey}`;
-      const prevKey = `${s.id}|${s.ip}|${s.port}|${poolKey}`;
+      const prevKey = `${r.backendName}|${s.id}|${s.ip}|${s.port}|${poolKey}`;
       const prev = previous?.get(prevKey);
       if (prev && !prev.draining) {
         prev.weight = unit.serverWeight;
@@ -183,6 +188,8 @@ export function buildBackend(
           current: 0,
           draining: false,
           poolKey,
+          backend: r.backendName,
+          counters: undefined,
         });
       }
     }
@@ -236,7 +243,7 @@ export function buildBackend(
 
 /** The key under which a server's state is remembered across updates. @internal */
 export function serverStateKey(s: ServerState): string {
-  return `${s.id}|${s.ip}|${s.port}|${s.poolKey}`;
+  return `${s.backend}|${s.id}|${s.ip}|${s.port}|${s.poolKey}`;
 }
 
 function hashString(s: string): number {

@@ -294,7 +294,7 @@ function finish(core: ProxyCore, ex: Exchange): void {
     bm.bytesOut += ex.bytesOut;
   }
   if (ex.server && ex.backend) {
-    const sm = core.metrics.server(ex.backend.name, ex.server.id);
+    const sm = core.metrics.serverOf(ex.server);
     sm.active--;
     recordResponse(sm, ex.status, seconds);
     sm.bytesIn += ex.bytesIn;
@@ -427,7 +427,7 @@ function forward(
   const { req, res } = ex;
   ex.server = server;
   server.active++;
-  const sm = core.metrics.server(backend.name, server.id);
+  const sm = core.metrics.serverOf(server);
   sm.active++;
   sm.requests++;
   const pool = core.pools.get(server, backend.upstreamTls);

@@ -67,6 +67,14 @@ export class MetricsRegistry {
     return c;
   }
 
+  /** Counters of a server line, cached on it. */
+  serverOf(s: { backend: string; id: string; counters: CounterSet | undefined }): CounterSet {
+    // Counters are pruned only for backends that left the table, whose server lines are not
+    // reused, so the cached reference stays the registry's.
+    s.counters ??= this.server(s.backend, s.id);
+    return s.counters;
+  }
+
   server(backend: string, id: string): CounterSet {
     const key = `${backend}\u0000${id}`;
     let c = this.snapshotData.servers[key];

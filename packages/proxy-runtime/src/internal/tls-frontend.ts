@@ -116,7 +116,7 @@ function passthrough(
     }
     server.active++;
     bm.active++;
-    const sm = core.metrics.server(backend.name, server.id);
+    const sm = core.metrics.serverOf(server);
     sm.active++;
     sm.requests++;
     let released = false;

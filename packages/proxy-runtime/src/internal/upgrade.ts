@@ -137,7 +137,7 @@ function connectUpstream(
   bm: ReturnType<ProxyCore['metrics']['backend']>,
 ): void {
   server.active++;
-  const sm = core.metrics.server(backend.name, server.id);
+  const sm = core.metrics.serverOf(server);
   sm.active++;
   sm.requests++;
   bm.active++;
