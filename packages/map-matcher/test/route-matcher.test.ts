@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createLinearMap } from '../src/internal/linear.ts';
 import { createRouteMatcher, requestKey, routeRegexp, sortMapLines } from '../src/index.ts';
@@ -66,5 +67,67 @@ describe('createRouteMatcher', () => {
     },
   ])('rejects $name', ({ rec, re }) => {
     expect(() => createRouteMatcher({ records: [rec as never] })).toThrow(re);
+  });
+});
+
+describe('createRouteMatcher equals the sorted OpenShift map (property)', () => {
+  const LABELS = ['a', 'b', 'ab', '1a', 'www'];
+  const DOMAINS = ['example.com', 'ex.com', 'com', 'a.example.com'];
+  const SEGS = ['a', 'b', 'ab', '%b', '(', 'A', 'x.y'];
+  const recordArb = fc.record({
+    host: fc.tuple(fc.constantFrom(...LABELS), fc.constantFrom(...DOMAINS)).map(([l, d]) => `${l}.${d}`),
+    path: fc.oneof(
+      fc.constant(''),
+      fc
+        .tuple(fc.array(fc.constantFrom(...SEGS), { minLength: 1, maxLength: 3 }), fc.boolean())
+        .map(([s, slash]) => `/${s.join('/')}${slash ? '/' : ''}`),
+    ),
+    wildcard: fc.boolean(),
+  });
+
+  it('match() equals first-match over sortMapLines(keys), after adds and removes', () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(recordArb, {
+          selector: (r) => routeRegexp(r.host, r.path, r.wildcard),
+          maxLength: 30,
+        }),
+        fc.array(fc.nat(), { maxLength: 5 }),
+        fc.array(
+          fc.tuple(
+            fc.constantFrom(...LABELS, 'zz'),
+            fc.constantFrom(...DOMAINS),
+            fc.constantFrom('', '/a', '/a/b', '/ab/', '/%b', '/(/x', '/A'),
+            fc.constantFrom('', ':80', '.'),
+          ),
+          { minLength: 20, maxLength: 40 },
+        ),
+        (records, removals, requests) => {
+          const m = createRouteMatcher({ records: records.map((r, i) => ({ ...r, value: i })) });
+          let live = records.map((r, i) => ({ ...r, value: i }));
+          for (const k of removals) {
+            if (live.length === 0) break;
+            const victim = live[k % live.length] as (typeof live)[number];
+            expect(m.remove(victim)).toBe(1);
+            live = live.filter((r) => r !== victim);
+          }
+          const lines = sortMapLines(
+            live.map((r) => `${routeRegexp(r.host, r.path, r.wildcard)} ${r.value}`),
+          );
+          // Keys are unique, so the value never decides the order; the reference is HAProxy's scan.
+          const ref = createLinearMap(
+            lines.map((l) => ({ key: l.slice(0, l.indexOf(' ')), value: l.slice(l.indexOf(' ') + 1) })),
+          );
+          for (const [label, domain, path, suffix] of requests) {
+            const host = `${label}.${domain}${suffix}`;
+            const want = ref.lookup(requestKey(host, path));
+            expect(m.match(host, path)?.value, `${host}${path}`).toBe(
+              want === undefined ? undefined : Number(want),
+            );
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });
