@@ -380,6 +380,12 @@ const reassembly = new Uint8Array(DEFAULT_MAX_BYTES);
  * this parse". The generation advances per parse; on wrap-around the table is zeroed once.
  */
 const stamps = new Uint16Array(65536);
+
+/**
+ * Extension types of the hello on the fast path. That hello fits one record of at most 16 384
+ * bytes and every extension takes at least 4, so it holds fewer than 4 096.
+ */
+const typeScratch = new Uint16Array(MAX_RECORD >> 2);
 let generation = 0;
 
 function u16(b: Uint8Array, i: number): number {
@@ -431,7 +437,6 @@ function parseSingleRecord(
     }
     p += 2;
   }
-  const extStart = p;
   let extCount = 0;
   const alpnProtocols: string[] = [];
   let supportedVersions: number[] = [];
@@ -466,12 +471,10 @@ function parseSingleRecord(
         ) {
           return parseBody(b, start, end, recordVersion, records, handshakeLength, consumed);
         }
-        for (let i = p + 5; i < e; i++) {
-          const c = b[i] as number;
-          if (c <= 0x20 || c >= 0x7f)
-            return parseBody(b, start, end, recordVersion, records, handshakeLength, consumed);
+        serverName = printableName(b, p + 5, e);
+        if (serverName === undefined) {
+          return parseBody(b, start, end, recordVersion, records, handshakeLength, consumed);
         }
-        serverName = latin1(b, p + 5, e);
       } else if (type === 16) {
         if (elen < 2 || (((b[p] as number) << 8) | (b[p + 1] as number)) !== elen - 2 || elen === 2) {
           return parseBody(b, start, end, recordVersion, records, handshakeLength, consumed);
@@ -509,15 +512,13 @@ function parseSingleRecord(
       if ((type & 0x0f0f) === 0x0a0a && type >> 8 === (type & 0xff)) hasGrease = true;
       else if (type === ECH_EXTENSION_TYPE) hasEncryptedClientHello = true;
     }
-    extCount++;
+    typeScratch[extCount++] = type;
     p = e;
   }
+  // Copied from the scratch list: walking the extensions again would repeat a chain of
+  // dependent loads (each header's position comes from the previous length), the slow part.
   const extensionTypes: number[] = new Array(extCount);
-  p = extStart;
-  for (let i = 0; i < extCount; i++) {
-    extensionTypes[i] = ((b[p] as number) << 8) | (b[p + 1] as number);
-    p += 4 + (((b[p + 2] as number) << 8) | (b[p + 3] as number));
-  }
+  for (let i = 0; i < extCount; i++) extensionTypes[i] = typeScratch[i] as number;
   const legacyVersion = ((b[start] as number) << 8) | (b[start + 1] as number);
   const hello: ClientHello =
     serverName === undefined
@@ -777,6 +778,27 @@ const nativeLatin1 = (
  */
 const charCodes: Array<number[] | undefined> = [];
 const POOLED_MAX = 64;
+
+/**
+ * The host name in `b[start, end)` when every byte is printable ASCII (0x21-0x7E) and it is at
+ * most 64 bytes long, checked and decoded in one pass; undefined otherwise (the caller then
+ * defers to parseServerName, which says why or decodes a longer name).
+ */
+function printableName(b: Uint8Array, start: number, end: number): string | undefined {
+  const n = end - start;
+  if (n > POOLED_MAX) return undefined;
+  let codes = charCodes[n];
+  if (codes === undefined) {
+    codes = new Array<number>(n).fill(0);
+    charCodes[n] = codes;
+  }
+  for (let i = 0; i < n; i++) {
+    const c = b[start + i] as number;
+    if (c <= 0x20 || c >= 0x7f) return undefined;
+    codes[i] = c;
+  }
+  return String.fromCharCode.apply(null, codes);
+}
 
 /** Bytes to a string one to one (latin1). */
 function latin1(b: Uint8Array, start: number, end: number): string {

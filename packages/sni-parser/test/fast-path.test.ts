@@ -142,6 +142,14 @@ const cases: Array<[string, Buffer]> = [
       return record(m);
     })(),
   ],
+  [
+    '4 000 empty extensions, as many as one record holds',
+    record(
+      helloMessage({
+        extensions: Buffer.concat(Array.from({ length: 4000 }, (_, i) => ext(100 + i, empty))),
+      }),
+    ),
+  ],
   ['session id of 33 bytes', record(helloMessage({ sessionId: Buffer.alloc(33) }))],
   [
     'cipher suites filling the rest',
@@ -170,6 +178,13 @@ const cases: Array<[string, Buffer]> = [
 describe('fast path for a hello inside one record', () => {
   it.each(cases)('%s: same answer as the record walk', (_name, bytes) => {
     expect(parseClientHello(bytes)).toEqual(reference(bytes));
+  });
+
+  it('a hello with 4 000 extensions lists them all, in order', () => {
+    const bytes = (cases.find(([name]) => name.startsWith('4 000')) as [string, Buffer])[1];
+    const r = parseClientHello(bytes);
+    if (r.status !== 'complete') throw new Error(JSON.stringify(r));
+    expect(r.hello.extensionTypes).toEqual(Array.from({ length: 4000 }, (_, i) => 100 + i));
   });
 
   it.each(loadFixtures().map((f) => [f.file, f.bytes] as const))(
