@@ -149,13 +149,6 @@ export function assertValidEntry(entry: MapEntry, where: string): void {
       at,
     );
   }
-  if (entry.key.charCodeAt(0) === 0x23) {
-    throw new MapMatcherError(
-      'ERR_MAP_MATCHER_INVALID_ENTRY',
-      `${where}.key: must not start with "#" (HAProxy reads the line as a comment)`,
-      at,
-    );
-  }
   if (typeof entry.value !== 'string') {
     throw new MapMatcherError('ERR_MAP_MATCHER_INVALID_ENTRY', `${where}.value: expected a string`, at);
   }
@@ -170,7 +163,8 @@ export function assertValidEntry(entry: MapEntry, where: string): void {
 
 /**
  * Writes entries as a HAProxy map file: one `key + " " + value + "\n"` line per entry (just
- * `key` when the value is empty), in the given order. `parseMapFile(formatMapFile(e)).entries`
+ * `key` when the value is empty; a key starting with `#` is indented by one space so it is not
+ * read as a comment), in the given order. `parseMapFile(formatMapFile(e)).entries`
  * gives back the same keys and values.
  *
  * @param entries - the entries, in file order.
@@ -183,7 +177,10 @@ export function formatMapFile(entries: readonly MapEntry[]): string {
   for (let i = 0; i < entries.length; i++) {
     const e = entries[i] as MapEntry;
     assertValidEntry(e, `entries[${i}]`);
-    out += e.value === '' ? `${e.key}\n` : `${e.key} ${e.value}\n`;
+    // A key starting with "#" is written indented: HAProxy only treats "#" in column 1 as a
+    // comment and skips leading blanks before the key.
+    const key = e.key.charCodeAt(0) === 0x23 ? ` ${e.key}` : e.key;
+    out += e.value === '' ? `${key}\n` : `${key} ${e.value}\n`;
   }
   return out;
 }

@@ -360,6 +360,76 @@ describe.skipIf(!haproxyAvailable())('differential test against HAProxy', () => 
     }
   }, 60_000);
 
+  it('reads map files like HAProxy (comments, blanks, CR, values with spaces, no value)', async () => {
+    const text = [
+      '# a comment',
+      ' #k indented hash is a key',
+      '\tk1\tv1  w1 \t',
+      'k2',
+      'k3 v3\r',
+      'k4\rignored',
+      '   ',
+      '',
+      'k5 a\tb',
+      'k1 duplicate',
+      'k6  #notacomment',
+    ].join('\n');
+    const { entries, problems } = parseMapFile(text);
+    expect(problems).toEqual([]);
+    const map = compileMap(entries, { match: 'str' });
+    const dir = await makeTempDir('map-matcher-parse-');
+    const port = await freePort();
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    let haproxy: Awaited<ReturnType<typeof startHaproxy>> | undefined;
+    try {
+      const mapPath = join(dir.path, 'p.map');
+      await writeFile(mapPath, text);
+      const cfg = join(dir.path, 'haproxy.cfg');
+      await writeFile(
+        cfg,
+        [
+          'defaults',
+          '  mode http',
+          '  timeout connect 5s',
+          '  timeout client 10s',
+          '  timeout server 10s',
+          'frontend fe',
+          `  bind 127.0.0.1:${port}`,
+          `  http-request return status 200 content-type text/plain lf-string "[%[req.hdr(x-k),map_str(${mapPath},NONE)]]"`,
+          '',
+        ].join('\n'),
+      );
+      haproxy = await startHaproxy({ configPath: cfg, waitForPort: port });
+      const keys = ['#k', '#', 'k1', 'k2', 'k3', 'k4', 'k5', 'k6', 'a', 'ignored', '#notacomment'];
+      const answers: Record<string, string> = {};
+      for (const k of keys) {
+        const body = await new Promise<string>((resolve, reject) => {
+          const req = request({ host: '127.0.0.1', port, path: '/', headers: { 'x-k': k }, agent }, (res) => {
+            let b = '';
+            res.setEncoding('latin1');
+            res.on('data', (d: string) => (b += d));
+            res.on('end', () => resolve(b));
+          });
+          req.on('error', reject);
+          req.end();
+        });
+        answers[k] = body;
+        expect(body, k).toBe(`[${map.lookup(k) ?? 'NONE'}]`);
+      }
+      expect(answers).toMatchObject({
+        '#k': '[indented hash is a key]',
+        k1: '[v1  w1]',
+        k2: '[]',
+        k4: '[]',
+        k5: '[a\tb]',
+      });
+    } finally {
+      agent.destroy();
+      await haproxy?.stop();
+      await dir.cleanup();
+    }
+  }, 60_000);
+
   it('rejects an unbalanced regex on the same line as HAProxy', async () => {
     const dir = await makeTempDir('map-matcher-bad-');
     try {
