@@ -149,17 +149,24 @@ const events = initialEvents();
 
 // Full build, three times.
 const buildTimes: number[] = [];
+const buildCpu: number[] = [];
 let store = createRouteStore();
 for (let run = 0; run < 5; run++) {
   gc();
   const s = createRouteStore();
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   s.apply(events);
   buildTimes.push(performance.now() - t0);
+  const c = process.cpuUsage(c0);
+  // CPU time of this process (all its threads): what the build costs when the machine is busy.
+  buildCpu.push((c.user + c.system) / 1000);
   store = s;
 }
 const admitted = store.table.routes.size;
-console.log(`full build: ${buildTimes.map((t) => t.toFixed(0)).join(', ')} ms; ${admitted} admitted`);
+console.log(
+  `full build: ${buildTimes.map((t) => t.toFixed(0)).join(', ')} ms wall, ${buildCpu.map((t) => t.toFixed(0)).join(', ')} ms CPU; ${admitted} admitted`,
+);
 
 // Heap retained by a store of N routes.
 gc();
@@ -269,6 +276,7 @@ const certOne = median(uncached);
 console.log(`validating one distinct certificate and key: median ${certOne.toFixed(3)} ms`);
 
 const build = median(buildTimes);
+const cpuBuild = median(buildCpu);
 const rc = median(routeTimes);
 const sc = median(sliceTimes);
 const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
@@ -288,7 +296,8 @@ alternate backend), ${N} Services, ${N} EndpointSlices with 2-3 ready endpoints 
 
 | measurement | result | target | status |
 |---|---|---|---|
-| full build (${N} routes + services + slices, median of 5) | ${build.toFixed(0)} ms (runs: ${buildTimes.map((t) => t.toFixed(0)).join(', ')}; fastest ${Math.min(...buildTimes).toFixed(0)} ms) | < 1 s | ${yes(build < 1000)} |
+| full build (${N} routes + services + slices, median of 5), wall clock | ${build.toFixed(0)} ms (runs: ${buildTimes.map((t) => t.toFixed(0)).join(', ')}; fastest ${Math.min(...buildTimes).toFixed(0)} ms) | < 1 s | ${yes(build < 1000)} |
+| same, CPU time of the process (median of 5) | ${cpuBuild.toFixed(0)} ms (runs: ${buildCpu.map((t) => t.toFixed(0)).join(', ')}) | < 1 s | ${yes(cpuBuild < 1000)} |
 | single route change (median of ${CHANGES}) | ${rc.toFixed(3)} ms (p95 ${p95(routeTimes).toFixed(3)} ms) | < 2 ms | ${yes(rc < 2)} |
 | single EndpointSlice change (median of ${CHANGES}) | ${sc.toFixed(3)} ms (p95 ${p95(sliceTimes).toFixed(3)} ms) | < 2 ms | ${yes(sc < 2)} |
 | heap retained by the store | ${heapMiB.toFixed(1)} MiB (${((heapAfter - heapBefore) / N / 1024).toFixed(1)} KiB per route with its Service and EndpointSlice) | reported | - |
