@@ -195,14 +195,10 @@ export function parseClientHello(data: Uint8Array, options?: ParseClientHelloOpt
     const rlen = ((data[3] as number) << 8) | (data[4] as number);
     const total = (((data[6] as number) << 16) | ((data[7] as number) << 8) | (data[8] as number)) + 4;
     if (rlen <= MAX_RECORD && 5 + rlen <= len && total <= rlen && total <= maxBytes) {
-      return parseSingleRecord(
-        data,
-        9,
-        5 + total,
-        ((data[1] as number) << 8) | (data[2] as number),
-        1,
-        total,
-        5 + rlen,
+      const recordVersion = ((data[1] as number) << 8) | (data[2] as number);
+      return (
+        parseSingleRecord(data, 9, 5 + total, recordVersion, total, 5 + rlen) ??
+        parseBody(data, 9, 5 + total, recordVersion, 1, total, 5 + rlen)
       );
     }
   }
@@ -393,29 +389,29 @@ function u16(b: Uint8Array, i: number): number {
 }
 
 /**
- * parseBody for the common shape of a hello, tuned for speed: one host_name entry, plain lists.
- * It never decides 'invalid' itself: on anything it does not accept outright it hands the same
- * arguments to parseBody, which gives the exact answer (and message). So a `complete` from here
- * is a hello that parseBody accepts with the same fields, and every other answer is parseBody's.
+ * parseBody for a hello that sits whole in one record, in the common shape (one host_name entry
+ * of printable ASCII up to 64 bytes), in a single pass over the bytes. It never decides that a
+ * hello is invalid: on anything it does not accept outright it returns undefined and the caller
+ * runs parseBody, which gives the exact answer and message. So a result from here is always one
+ * that parseBody would give with the same fields (test/fast-path.test.ts checks this).
  */
 function parseSingleRecord(
   b: Uint8Array,
   start: number,
   end: number,
   recordVersion: number,
-  records: number,
   handshakeLength: number,
   consumed: number,
-): ClientHelloResult {
+): ClientHelloComplete | undefined {
   let p = start + 34;
   if (end - start < 35 || (b[p] as number) > 32) {
-    return parseBody(b, start, end, recordVersion, records, handshakeLength, consumed);
+    return undefined;
   }
   p += 1 + (b[p] as number);
   const csLen = ((b[p] as number) << 8) | (b[p + 1] as number);
   p += 2;
   if (p > end || csLen < 2 || (csLen & 1) !== 0 || p + csLen >= end) {
-    return parseBody(b, start, end, recordVersion, records, handshakeLength, consumed);
+    return undefined;
   }
   let hasGrease = false;
   const csCount = csLen >> 1;
@@ -428,12 +424,11 @@ function parseSingleRecord(
   }
   const cmLen = b[p] as number;
   p += 1 + cmLen;
-  if (cmLen < 1 || p > end)
-    return parseBody(b, start, end, recordVersion, records, handshakeLength, consumed);
+  if (cmLen < 1 || p > end) return undefined;
   // A hello may end after the compression methods (no extensions block at all).
   if (p < end) {
     if (p + 2 + (((b[p] as number) << 8) | (b[p + 1] as number)) !== end) {
-      return parseBody(b, start, end, recordVersion, records, handshakeLength, consumed);
+      return undefined;
     }
     p += 2;
   }
@@ -453,11 +448,10 @@ function parseSingleRecord(
     const elen = ((b[p + 2] as number) << 8) | (b[p + 3] as number);
     p += 4;
     const e = p + elen;
-    if (e > end) return parseBody(b, start, end, recordVersion, records, handshakeLength, consumed);
+    if (e > end) return undefined;
     if (type < 32) {
       const bit = 1 << type;
-      if ((seenLow & bit) !== 0)
-        return parseBody(b, start, end, recordVersion, records, handshakeLength, consumed);
+      if ((seenLow & bit) !== 0) return undefined;
       seenLow |= bit;
       if (type === 0) {
         // One host_name entry filling the list: [list len][type 0][name len][name].
@@ -469,34 +463,32 @@ function parseSingleRecord(
           nameLen !== elen - 5 ||
           nameLen === 0
         ) {
-          return parseBody(b, start, end, recordVersion, records, handshakeLength, consumed);
+          return undefined;
         }
         serverName = printableName(b, p + 5, e);
         if (serverName === undefined) {
-          return parseBody(b, start, end, recordVersion, records, handshakeLength, consumed);
+          return undefined;
         }
       } else if (type === 16) {
         if (elen < 2 || (((b[p] as number) << 8) | (b[p + 1] as number)) !== elen - 2 || elen === 2) {
-          return parseBody(b, start, end, recordVersion, records, handshakeLength, consumed);
+          return undefined;
         }
         let q = p + 2;
         while (q < e) {
           const n = b[q++] as number;
-          if (n === 0 || q + n > e)
-            return parseBody(b, start, end, recordVersion, records, handshakeLength, consumed);
+          if (n === 0 || q + n > e) return undefined;
           alpnProtocols.push(knownAlpn(b, q, n) ?? latin1(b, q, q + n));
           q += n;
         }
       }
     } else if (type < 64) {
       const bit = 1 << (type - 32);
-      if ((seenHigh & bit) !== 0)
-        return parseBody(b, start, end, recordVersion, records, handshakeLength, consumed);
+      if ((seenHigh & bit) !== 0) return undefined;
       seenHigh |= bit;
       if (type === 43) {
         const n = elen > 0 ? (b[p] as number) : 0;
         if (elen < 3 || n + 1 !== elen || (n & 1) !== 0) {
-          return parseBody(b, start, end, recordVersion, records, handshakeLength, consumed);
+          return undefined;
         }
         supportedVersions = new Array(n >> 1);
         for (let i = 0; i < n >> 1; i++) {
@@ -506,8 +498,7 @@ function parseSingleRecord(
         }
       }
     } else {
-      if (stamps[type] === gen)
-        return parseBody(b, start, end, recordVersion, records, handshakeLength, consumed);
+      if (stamps[type] === gen) return undefined;
       stamps[type] = gen;
       if ((type & 0x0f0f) === 0x0a0a && type >> 8 === (type & 0xff)) hasGrease = true;
       else if (type === ECH_EXTENSION_TYPE) hasEncryptedClientHello = true;
@@ -531,7 +522,7 @@ function parseSingleRecord(
           hasEncryptedClientHello,
           hasGrease,
           recordVersion,
-          records,
+          records: 1,
           handshakeLength,
         }
       : {
@@ -544,7 +535,7 @@ function parseSingleRecord(
           hasEncryptedClientHello,
           hasGrease,
           recordVersion,
-          records,
+          records: 1,
           handshakeLength,
         };
   return { status: 'complete', hello, consumed };
