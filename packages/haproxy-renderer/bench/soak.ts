@@ -138,8 +138,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     };
     const load = Promise.all(Array.from({ length: options.concurrency }, worker));
     let step = 0;
-    while (Date.now() + options.changeEveryMs < deadline) {
-      await new Promise((r) => setTimeout(r, options.changeEveryMs));
+    const firstChange = Date.now();
+    // Changes on a fixed schedule (not "interval after the previous one finished").
+    while (firstChange + (step + 1) * options.changeEveryMs < deadline) {
+      const wait = firstChange + (step + 1) * options.changeEveryMs - Date.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       step++;
       const outcome = await proc.update(render(step));
       changes++;
