@@ -2,7 +2,7 @@
 // does), for 100, 10 000 and 100 000 OpenShift routes; compile time and heap at 100 000; the cost
 // of incremental updates. Writes docs/benchmarks/map-matcher.md. Run: `pnpm bench map-matcher`.
 import { writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -70,7 +70,11 @@ function makeKeys(routes: Route[], count: number, r: () => number): string[] {
   return keys;
 }
 
-/** Lookups per second over `keys`, repeated until at least `minMs` elapsed. */
+/**
+ * Lookups per CPU second over `keys`, repeated until at least `minMs` of wall time elapsed. CPU
+ * time (this process) rather than wall time, because the machine is shared: time spent
+ * descheduled is not the matcher's.
+ */
 function measure(
   lookup: (s: string) => string | undefined,
   keys: string[],
@@ -80,14 +84,14 @@ function measure(
   let hits = 0;
   let n = 0;
   const start = performance.now();
-  let elapsed = 0;
-  for (let round = 0; round < maxRounds && elapsed < minMs; round++) {
+  const cpu0 = process.cpuUsage();
+  for (let round = 0; round < maxRounds && performance.now() - start < minMs; round++) {
     for (const k of keys) if (lookup(k) !== undefined) hits++;
     n += keys.length;
-    elapsed = performance.now() - start;
   }
+  const cpu = process.cpuUsage(cpu0);
   if (hits < 0) console.log(hits); // keep the work observable
-  return (n / elapsed) * 1000;
+  return n / ((cpu.user + cpu.system) / 1e6);
 }
 
 const fmt = (x: number): string => Math.round(x).toLocaleString('en-US');
@@ -145,17 +149,26 @@ const heapBefore = process.memoryUsage().heapUsed;
 let bigMap = compileMap(big, { match: 'reg' });
 gc();
 const heapMb = (process.memoryUsage().heapUsed - heapBefore) / 2 ** 20;
-// Compile time: the median of 5 runs (the CPU is shared).
+// Compile time: the median of 5 runs, wall clock and CPU time of this process (the CPU is
+// shared with other jobs, which stretches wall time but hardly CPU time).
 const times: number[] = [];
+const cpuTimes: number[] = [];
 for (let i = 0; i < 5; i++) {
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   bigMap = compileMap(big, { match: 'reg' });
   times.push(performance.now() - t0);
+  const c = process.cpuUsage(c0);
+  cpuTimes.push((c.user + c.system) / 1000);
 }
 times.sort((a, b) => a - b);
+cpuTimes.sort((a, b) => a - b);
 const compileMs = times[2] as number;
+const compileCpuMs = cpuTimes[2] as number;
 const compileMinMs = times[0] as number;
-console.log(`compile 100k: ${compileMs.toFixed(0)} ms, heap ${heapMb.toFixed(1)} MB`);
+console.log(
+  `compile 100k: ${compileMs.toFixed(0)} ms wall, ${compileCpuMs.toFixed(0)} ms CPU, heap ${heapMb.toFixed(1)} MB`,
+);
 
 // Incremental updates at 100 000 routes: add then remove 2 000 routes in OpenShift order.
 const sortedMap = compileMap(big, { match: 'reg', order: 'openshift' });
@@ -179,8 +192,10 @@ const cpu = cpus();
 const doc = `## @switchyard/map-matcher
 
 Command: \`pnpm bench map-matcher\` (from the repository root). Run on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC,
-${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}, Node ${process.version}; the CPU is shared with other jobs, so
-compare the ratios measured side by side rather than the absolute figures.
+${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}, Node ${process.version}; load average ${loadavg()[0]?.toFixed(1)} at the end of the run. The
+CPU is shared with other jobs, so throughputs are lookups per CPU second of the benchmark process
+(time spent descheduled does not count), each taken as the best of 5 interleaved rounds; compare
+the ratios measured side by side rather than the absolute figures.
 
 OpenShift-style \`os_http_be.map\` keys (\`routeRegexp\`, sorted with \`sortMapLines\`; 30% with paths,
 5% wildcards), random request keys (90% known hosts with random paths, 10% unknown hosts, 20%
@@ -188,13 +203,14 @@ with a port), so no cache helps. "Linear" is the reference: every key's regex tr
 until one matches, as HAProxy's \`map_reg\` does (at 10 000 and 100 000 routes measured on
 ${at10k.linearLookups} and ${at100k.linearLookups} lookups).
 
-| routes | indexed lookups/s | linear lookups/s | indexed / linear | plain \`Map.get(host)\`/s |
+| routes | indexed lookups/CPU-s | linear lookups/CPU-s | indexed / linear | plain \`Map.get(host)\`/CPU-s |
 |---:|---:|---:|---:|---:|
 ${rows.join('\n')}
 
 | 100 000 routes | value | target |
 |---|---:|---:|
-| \`compileMap\` time (median of 5; fastest ${compileMinMs.toFixed(0)} ms) | ${compileMs.toFixed(0)} ms | < 1 000 ms: ${yes(compileMs < 1000)} |
+| \`compileMap\` CPU time (median of 5) | ${compileCpuMs.toFixed(0)} ms | < 1 000 ms: ${yes(compileCpuMs < 1000)} |
+| \`compileMap\` wall time (median of 5; fastest ${compileMinMs.toFixed(0)} ms) | ${compileMs.toFixed(0)} ms | |
 | heap held by the compiled map | ${heapMb.toFixed(1)} MB | < 200 MB: ${yes(heapMb < 200)} |
 | \`add\` one route (\`order: 'openshift'\`) | ${addUs.toFixed(1)} µs | |
 | \`remove\` one route | ${removeUs.toFixed(1)} µs | |
@@ -208,7 +224,7 @@ with the number of routes (the index does the same number of probes at every siz
 Targets:
 - indexed at 10 000 routes ≥ 100 × linear: ${ratio10k.toFixed(0)}× — ${yes(ratio10k >= 100)}
 - indexed at 100 000 routes ≥ half of indexed at 100 routes: ${(flat * 100).toFixed(0)}% — ${yes(flat >= 0.5)}
-- compile < 1 s and heap < 200 MB at 100 000 routes: ${yes(compileMs < 1000 && heapMb < 200)}
+- compile < 1 s (CPU time) and heap < 200 MB at 100 000 routes: ${yes(compileCpuMs < 1000 && heapMb < 200)}
 `;
 const out = join(import.meta.dirname, '..', '..', '..', 'docs', 'benchmarks', 'map-matcher.md');
 writeFileSync(out, doc);

@@ -74,7 +74,11 @@ export interface CompiledMap {
    * @returns how many entries were removed.
    */
   remove(key: string, value?: string): number;
-  /** The entries in rank order (what a map file for HAProxy must list, in that order). */
+  /**
+   * The entries in rank order (what a map file for HAProxy must list, in that order). `line` is
+   * the entry's own `line` or, for an entry compiled without one, its 1-based position in the
+   * array given to {@link compileMap}.
+   */
   entries(): MapEntry[];
   /** Counts: entries, indexed, regex. */
   stats(): CompiledMapStats;
