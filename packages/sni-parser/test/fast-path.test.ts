@@ -197,6 +197,36 @@ describe('fast path for a hello inside one record', () => {
     },
   );
 
+  it.each(loadFixtures().map((f) => [f.file, f.bytes] as const))(
+    '%s: the result is plain data that does not change when the input buffer is reused',
+    (_name, original) => {
+      const bytes = Buffer.from(original);
+      const r = parseClientHello(bytes);
+      const copy = structuredClone(r);
+      bytes.fill(0);
+      expect(r).toEqual(copy);
+      expect(JSON.parse(JSON.stringify(r))).toEqual(copy);
+      if (r.status === 'complete' && copy.status === 'complete') {
+        // Own data properties, not getters: spreading or cloning a hello keeps every field.
+        for (const key of [
+          'alpnProtocols',
+          'legacyVersion',
+          'supportedVersions',
+          'cipherSuites',
+          'extensionTypes',
+          'hasEncryptedClientHello',
+          'hasGrease',
+          'recordVersion',
+          'records',
+          'handshakeLength',
+        ]) {
+          expect(Object.getOwnPropertyDescriptor(r.hello, key)).toHaveProperty('value');
+        }
+        expect({ ...r.hello }).toEqual(copy.hello);
+      }
+    },
+  );
+
   it('honours maxBytes exactly at the hello length', () => {
     const bytes = record(helloMessage({ extensions: ext(0, serverNameBody('a.test')) }));
     const total = bytes.length - 5;
