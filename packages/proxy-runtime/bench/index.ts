@@ -18,15 +18,18 @@ import { generateRoutes, routeTable } from './routes.ts';
 
 const run = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
 const WARMUP = 2;
 const CONNECTIONS = 50;
 
 interface Point {
   readonly name: string;
   readonly routes: number;
+  /** Median over the rounds. */
   readonly rps: number;
+  /** Best round: other load on a shared machine only ever lowers a run, so this is the closest to capacity. */
+  readonly best?: number;
   readonly p99ms: number;
   readonly errors: number;
 }
@@ -123,7 +126,8 @@ async function measure(list: readonly Target[], points: Point[]): Promise<void> 
     const rs = (runs.get(t) ?? []).sort((a, b) => a.rps - b.rps);
     const mid = rs[Math.floor(rs.length / 2)] as Omit<Point, 'name' | 'routes'>;
     const errors = rs.reduce((n, x) => n + x.errors, 0);
-    points.push({ name: t.name, routes: t.routes, rps: mid.rps, p99ms: mid.p99ms, errors });
+    const best = (rs.at(-1) as { rps: number }).rps;
+    points.push({ name: t.name, routes: t.routes, rps: mid.rps, best, p99ms: mid.p99ms, errors });
     console.error(points.at(-1), rs.map((x) => x.rps.toFixed(0)).join(' '));
   }
 }
@@ -285,11 +289,14 @@ async function writeReport(points: Point[]): Promise<void> {
     '',
     `Machine: ${(await import('node:os')).cpus().length} cores shared by the load generator (wrk, 1 thread, ${CONNECTIONS} keep-alive connections; each point is the median of ${ROUNDS} runs of ${SECONDS} s, the proxies measured in turn, after a ${WARMUP} s warm-up), the proxy under test and the backend (HAProxy answering \`200 ok\` directly). Requests go to random routes (random hosts, half with a random path). Node libraries have no router: they get a host map (paths not checked). HAProxy runs OpenShift's configuration rendered by @switchyard/haproxy-renderer (\`map_reg\` maps), one thread. Numbers on a shared machine move between runs; compare ratios within one run.`,
     '',
-    '| proxy | routes | req/s | p99 (ms) | errors |',
-    '|---|---:|---:|---:|---:|',
+    '| proxy | routes | req/s (median) | req/s (best run) | p99 ms (median run) | errors |',
+    '|---|---:|---:|---:|---:|---:|',
     ...points.map(
-      (p) => `| ${p.name} | ${p.routes} | ${p.rps.toFixed(0)} | ${p.p99ms.toFixed(2)} | ${p.errors} |`,
+      (p) =>
+        `| ${p.name} | ${p.routes} | ${p.rps.toFixed(0)} | ${p.best === undefined ? '-' : p.best.toFixed(0)} | ${p.p99ms.toFixed(2)} | ${p.errors} |`,
     ),
+    '',
+    'Targets are judged on the medians. (The best run of each is shown too: load from other processes on a shared machine only lowers a run, so the best run is the closest to capacity.)',
     '',
     '| target | met | measured |',
     '|---|---|---|',

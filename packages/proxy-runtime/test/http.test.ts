@@ -293,6 +293,37 @@ describe('backends', () => {
     await rt.update(table(objects()));
   });
 
+  it('pod-concurrent-connections: requests queue instead of exceeding maxconn', async () => {
+    let current = 0;
+    let peak = 0;
+    const slow: Server = createServer((_req, res) => {
+      current++;
+      peak = Math.max(peak, current);
+      setTimeout(() => {
+        current--;
+        res.end('ok');
+      }, 100);
+    });
+    await new Promise<void>((r) => slow.listen(0, '127.0.0.1', () => r()));
+    const slowPort = (slow.address() as AddressInfo).port;
+    await rt.update(
+      table([
+        ...objects(),
+        ...backendFor('limited', [slowPort]),
+        route(
+          'limited',
+          { host: 'limited.test', to: { kind: 'Service', name: 'limited' } },
+          { 'haproxy.router.openshift.io/pod-concurrent-connections': '1' },
+        ),
+      ]),
+    );
+    const answers = await Promise.all(Array.from({ length: 4 }, () => get(port, 'limited.test', '/')));
+    expect(answers.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+    expect(peak).toBe(1);
+    await rt.update(table(objects()));
+    await new Promise((r2) => slow.close(() => r2(undefined)));
+  });
+
   it('access log entries carry route, server and status', async () => {
     logs.length = 0;
     await get(port, 'app.test', '/api');
