@@ -5,6 +5,9 @@ import {
   buildRoutes,
   HOSTS,
   indexedLookup,
+  indexedSni,
+  openshiftSni,
+  REQUEST_SNIS,
   KIND_COUNT,
   openshiftLookup,
   PATHS,
@@ -53,6 +56,23 @@ describe('indexed layout model: the rendered tree maps answer what the map_reg s
         },
       ),
       { seed: 20261126, numRuns: 300 },
+    );
+  });
+
+  it('for random route sets and SNI values (passthrough and TCP backend choice in public_ssl)', () => {
+    fc.assert(
+      fc.property(fc.array(choice, { minLength: 1, maxLength: 25 }), (cs) => {
+        const routes = buildRoutes(cs, (s) =>
+          route({ ...s, services: [{ name: 'svc', servers: [{ ip: '127.0.0.1', port: 1 }] }] }),
+        );
+        const { files } = renderHaproxyConfig(table(routes), {
+          workingDir: '/w',
+          layout: 'indexed',
+          defaultCertificate: DEFAULT_PEM,
+        });
+        for (const sni of REQUEST_SNIS) expect(indexedSni(files, sni), sni).toBe(openshiftSni(files, sni));
+      }),
+      { seed: 20261127, numRuns: 300 },
     );
   });
 
