@@ -211,5 +211,52 @@ describe.skipIf(!haproxyAvailable())(
       },
       120_000,
     );
+
+    it.each([
+      ['rate-http 3', { 'rate-limit-connections.rate-http': '3' }],
+      ['rate-tcp 3', { 'rate-limit-connections.rate-tcp': '3' }],
+      ['concurrent-tcp 2 (sequential requests)', { 'rate-limit-connections.concurrent-tcp': '2' }],
+    ])(
+      'rate limits: %s gives the same accept/reject sequence',
+      async (_n, extra) => {
+        const annotations: Record<string, string> = {
+          'haproxy.router.openshift.io/rate-limit-connections': 'true',
+        };
+        for (const [k, v] of Object.entries(extra)) annotations[`haproxy.router.openshift.io/${k}`] = v;
+        const t = table([
+          service('rl'),
+          ...endpointSlice('rl', [(echoes[0] as EchoServer).port]),
+          route('rl', { host: 'rl.diff.test', to: { kind: 'Service', name: 'rl' } }, annotations),
+        ]);
+        const native = createProxyRuntime({ host: '127.0.0.1', httpPort: 0, httpsPort: false, table: t });
+        const nativePort = (await native.listen()).httpPort as number;
+        const hp = await startHaproxyFor(t, pem);
+        const sequence = async (port: number): Promise<string[]> => {
+          const out: string[] = [];
+          for (let i = 0; i < 6; i++) {
+            // A new connection per request: both engines see separate streams.
+            const agent = new Agent({ keepAlive: false });
+            out.push(
+              await ask(agent, port, 'rl.diff.test', '/').then(
+                (o) => String(o.status),
+                () => 'closed',
+              ),
+            );
+            agent.destroy();
+          }
+          return out;
+        };
+        try {
+          const h = await sequence(hp.port);
+          const n = await sequence(nativePort);
+          expect(n).toEqual(h);
+          expect(h).toContain('200');
+        } finally {
+          await native.close({ graceMs: 200 });
+          await hp.stop();
+        }
+      },
+      60_000,
+    );
   },
 );

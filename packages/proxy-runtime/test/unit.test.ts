@@ -12,6 +12,7 @@ import {
 } from '../src/internal/backends.ts';
 import { SecureContextCache } from '../src/internal/certs.ts';
 import { parseProxyHeader } from '../src/internal/proxy-protocol.ts';
+import { SourceTable } from '../src/internal/rate-limit.ts';
 import { compileState } from '../src/internal/state.ts';
 import { resolveOptions } from '../src/options.ts';
 import { endpointSlice, route, service, table } from './helpers.ts';
@@ -289,5 +290,46 @@ describe('server lines are per backend', () => {
     expect(next.backends.get('be_http:pr:single')?.servers[0]).toBe(
       first.backends.get('be_http:pr:single')?.servers[0],
     );
+  });
+});
+
+describe('rate limits (counting observed on HAProxy 2.6 with OpenShift rules)', () => {
+  it.each([
+    [
+      'concurrent-tcp 1 rejects every stream (conn_cur counts the stream itself)',
+      { concurrentTcp: 1 },
+      [false, false, false],
+    ],
+    ['rate-tcp 3: the third stream within 3 s is rejected', { rateTcp: 3 }, [true, true, false, false]],
+    [
+      'rate-http 3: the fourth request within 10 s is rejected',
+      { rateHttp: 3 },
+      [true, true, true, false, false],
+    ],
+  ])('%s', (_n, limits, expected) => {
+    const t = new SourceTable();
+    const got = expected.map(() => {
+      const release = t.admit('10.0.0.1', limits, true, 1_000);
+      release?.();
+      return release !== undefined;
+    });
+    expect(got).toEqual(expected);
+  });
+
+  it('concurrent-tcp 2 admits one stream in flight, not two; releasing frees the slot', () => {
+    const t = new SourceTable();
+    const first = t.admit('10.0.0.1', { concurrentTcp: 2 }, true, 0);
+    expect(first).toBeDefined();
+    expect(t.admit('10.0.0.1', { concurrentTcp: 2 }, true, 0)).toBeUndefined();
+    expect(t.admit('10.0.0.2', { concurrentTcp: 2 }, true, 0)).toBeDefined();
+    first?.();
+    expect(t.admit('10.0.0.1', { concurrentTcp: 2 }, true, 0)).toBeDefined();
+  });
+
+  it('rates decay over time like HAProxy frequency counters', () => {
+    const t = new SourceTable();
+    for (let i = 0; i < 3; i++) t.admit('10.0.0.1', { rateHttp: 3 }, true, 0)?.();
+    expect(t.admit('10.0.0.1', { rateHttp: 3 }, true, 5_000)).toBeUndefined();
+    expect(t.admit('10.0.0.1', { rateHttp: 3 }, true, 25_000)).toBeDefined();
   });
 });

@@ -12,6 +12,7 @@ import type {
 } from '@switchyard/route-model';
 import { parseHaproxyTime, type ResolvedOptions } from '../options.ts';
 import type { CounterSet } from './metrics.ts';
+import { type RateLimits, SourceTable } from './rate-limit.ts';
 
 /** Live state of one server line. Objects survive table updates while the server stays. */
 export interface ServerState {
@@ -78,6 +79,9 @@ export interface BackendState {
   readonly responseHeaders: readonly HeaderAction[];
   readonly hsts: string | undefined;
   readonly rewrite: { readonly re: RegExp; readonly replacement: string } | undefined;
+  /** `rate-limit-connections.*` limits, with the stick table kept across rebuilds. */
+  readonly rateLimits: RateLimits | undefined;
+  readonly sources: SourceTable | undefined;
   /** Requests waiting because every server is at its maxconn. */
   readonly queue: Array<() => void>;
   /** Cumulative weight table for `source` hashing. */
@@ -157,6 +161,7 @@ export function buildBackend(
   r: RouteEntry,
   o: ResolvedOptions,
   previous: ReadonlyMap<string, ServerState> | undefined,
+  previousBackend?: BackendState,
 ): BackendState {
   const mode = backendMode(r);
   const tls = upstreamTls(r, o);
@@ -235,10 +240,23 @@ export function buildBackend(
     responseHeaders: mode === 'http' ? p.responseHeaders : [],
     hsts: r.termination === 'edge' || r.termination === 'reencrypt' ? p.hstsHeader : undefined,
     rewrite: rewriteOf(r),
+    rateLimits: rateLimitsOf(r, mode),
+    sources: rateLimitsOf(r, mode) ? (previousBackend?.sources ?? new SourceTable()) : undefined,
     queue: [],
     cumulative,
     totalWeight: total,
   };
+}
+
+function rateLimitsOf(r: RouteEntry, mode: 'http' | 'tcp'): RateLimits | undefined {
+  const l = r.policies.rateLimit;
+  if (!l) return undefined;
+  const out: { concurrentTcp?: number; rateTcp?: number; rateHttp?: number } = {};
+  if (l.concurrentTcp !== undefined) out.concurrentTcp = l.concurrentTcp;
+  if (l.rateTcp !== undefined) out.rateTcp = l.rateTcp;
+  // OpenShift emits no HTTP rate rule for passthrough.
+  if (l.rateHttp !== undefined && mode === 'http') out.rateHttp = l.rateHttp;
+  return Object.keys(out).length > 0 ? out : undefined;
 }
 
 /** The key under which a server's state is remembered across updates. @internal */

@@ -199,6 +199,17 @@ export function handleRequest(core: ProxyCore, req: Req, res: Res): void {
     socket.destroy();
     return;
   }
+  if (backend.sources && backend.rateLimits) {
+    const release = backend.sources.admit(conn.clientIp, backend.rateLimits, true);
+    if (!release) {
+      // `tcp-request content reject`: the connection is closed without a response.
+      ex.termination = 'rate-limit-reject';
+      recordResponse(bm, 0, 0);
+      socket.destroy();
+      return;
+    }
+    res.once('close', release);
+  }
   let sticky: ServerState | undefined;
   if (backend.cookie) {
     const v = cookieValue(req.headers.cookie, backend.cookie.name);

@@ -34,7 +34,7 @@ export function compileState(
   const servers = new Map<string, ServerState>();
   for (const r of table.routes.values()) {
     const old = previous?.backends.get(r.backendName);
-    const be = old && old.route === r ? old : buildBackend(r, options, previous?.servers);
+    const be = old && old.route === r ? old : buildBackend(r, options, previous?.servers, old);
     backends.set(be.name, be);
     for (const s of be.servers) servers.set(serverStateKey(s), s);
   }

@@ -108,6 +108,15 @@ function passthrough(
     log(undefined, 'allowlist-reject');
     return;
   }
+  if (backend.sources && backend.rateLimits) {
+    const release = backend.sources.admit(client.clientIp, backend.rateLimits, false);
+    if (!release) {
+      socket.destroy();
+      log(undefined, 'rate-limit-reject');
+      return;
+    }
+    socket.once('close', release);
+  }
   const attempt = (server: ServerState | undefined, n: number): void => {
     if (!server) {
       socket.destroy();

@@ -96,6 +96,16 @@ export function handleUpgrade(core: ProxyCore, req: IncomingMessage, socket: Soc
     log(0, backend, undefined, 0, 0, 'allowlist-reject');
     return;
   }
+  if (backend.sources && backend.rateLimits) {
+    const release = backend.sources.admit(conn.clientIp, backend.rateLimits, true);
+    if (!release) {
+      socket.destroy();
+      recordResponse(bm, 0, 0);
+      log(0, backend, undefined, 0, 0, 'rate-limit-reject');
+      return;
+    }
+    socket.once('close', release);
+  }
   let server: ServerState | undefined;
   if (backend.cookie) {
     const m = new RegExp(`(?:^|;\\s*)${backend.cookie.name}=([^;]*)`).exec(String(req.headers.cookie ?? ''));
