@@ -258,5 +258,61 @@ describe.skipIf(!haproxyAvailable())(
       },
       60_000,
     );
+
+    it.each([
+      ['a plain route', {}, undefined],
+      [
+        'an edge route with Allow (cookie without Secure)',
+        {},
+        { termination: 'edge', insecureEdgeTerminationPolicy: 'Allow' },
+      ],
+      ['a named cookie', { 'router.openshift.io/cookie_name': 'my_cookie' }, undefined],
+    ])(
+      'sticky cookie: %s is set like HAProxy sets it',
+      async (_n, annotations, tls) => {
+        const t = table([
+          service('ck'),
+          ...endpointSlice('ck', [(echoes[1] as EchoServer).port, (echoes[2] as EchoServer).port]),
+          route(
+            'ck',
+            { host: 'ck.diff.test', to: { kind: 'Service', name: 'ck' }, ...(tls ? { tls } : {}) },
+            annotations,
+          ),
+        ]);
+        const native = createProxyRuntime({ host: '127.0.0.1', httpPort: 0, httpsPort: false, table: t });
+        const nativePort = (await native.listen()).httpPort as number;
+        const hp = await startHaproxyFor(t, pem);
+        const cookieOf = (port: number): Promise<{ setCookie: string; cacheControl: string }> =>
+          new Promise((resolve, reject) => {
+            const req = request(
+              { host: '127.0.0.1', port, path: '/', headers: { host: 'ck.diff.test' }, agent: false },
+              (res) => {
+                res.resume();
+                res.on('end', () =>
+                  resolve({
+                    setCookie: String(res.headers['set-cookie'] ?? '').replace(
+                      /=[0-9a-f]{32};/,
+                      '=<server>;',
+                    ),
+                    cacheControl: String(res.headers['cache-control'] ?? ''),
+                  }),
+                );
+              },
+            );
+            req.on('error', reject);
+            req.end();
+          });
+        try {
+          const h = await cookieOf(hp.port);
+          const n = await cookieOf(nativePort);
+          expect(n).toEqual(h);
+          expect(h.setCookie).toContain('=<server>;');
+        } finally {
+          await native.close({ graceMs: 200 });
+          await hp.stop();
+        }
+      },
+      60_000,
+    );
   },
 );

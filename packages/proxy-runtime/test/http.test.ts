@@ -282,7 +282,8 @@ describe('backends', () => {
     const first = await get(port, 'pair2.test', '/');
     const setCookie = String(first.headers['set-cookie']);
     expect(setCookie).toMatch(/^[0-9a-f]{32}=[0-9a-f]{32}; path=\/; HttpOnly$/);
-    expect(first.headers['cache-control']).toBe('private');
+    // No freshness information in the echo's answer: HAProxy adds no Cache-Control either.
+    expect(first.headers['cache-control']).toBeUndefined();
     const cookie = setCookie.split(';')[0] as string;
     for (let i = 0; i < 5; i++) {
       const again = await get(port, 'pair2.test', '/', { cookie: `${cookie}; other=1` });
@@ -322,6 +323,30 @@ describe('backends', () => {
     expect(peak).toBe(1);
     await rt.update(table(objects()));
     await new Promise((r2) => slow.close(() => r2(undefined)));
+  });
+
+  it.each([
+    ['Cache-Control max-age', { 'cache-control': 'max-age=60' }, 'max-age=60, private'],
+    ['Last-Modified', { 'last-modified': 'Mon, 01 Jan 2024 00:00:00 GMT' }, 'private'],
+    ['Cache-Control no-store', { 'cache-control': 'no-store' }, 'no-store'],
+  ])('nocache: a cookie on a response with %s', async (_n, headers, expected) => {
+    const srv: Server = createServer((_req, res) => {
+      res.writeHead(200, headers);
+      res.end('x');
+    });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+    await rt.update(
+      table([
+        ...objects(),
+        ...backendFor('fresh', [(srv.address() as AddressInfo).port]),
+        route('fresh', { host: 'fresh.test', to: { kind: 'Service', name: 'fresh' } }),
+      ]),
+    );
+    const r = await get(port, 'fresh.test', '/');
+    expect(r.headers['set-cookie']).toBeDefined();
+    expect(r.headers['cache-control']).toBe(expected);
+    await rt.update(table(objects()));
+    await new Promise((r2) => srv.close(() => r2(undefined)));
   });
 
   it('access log entries carry route, server and status', async () => {

@@ -626,6 +626,8 @@ function responseHeaders(
   const out: string[] = [];
   const cookie = backend.cookie;
   let cacheControl = '';
+  // HAProxy treats a response as cacheable only with explicit freshness information.
+  let freshness = false;
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = (raw[i] as Buffer).toString('latin1');
     const lname = name.toLowerCase();
@@ -633,7 +635,10 @@ function responseHeaders(
     if (ex.conn.h2 && (lname === 'te' || lname === 'host')) continue;
     const value = (raw[i + 1] as Buffer).toString('latin1');
     if (cookie && lname === 'set-cookie' && value.startsWith(`${cookie.name}=`)) continue;
-    if (lname === 'cache-control') cacheControl += `${value},`;
+    if (lname === 'cache-control') {
+      cacheControl += `${value},`;
+      freshness = true;
+    } else if (lname === 'expires' || lname === 'last-modified') freshness = true;
     out.push(name, value);
   }
   if (cookie && !sticky) {
@@ -642,7 +647,10 @@ function responseHeaders(
     out.push('set-cookie', c);
     // `nocache`: a response that carries a new persistence cookie must not be cached.
     const method = ex.req.method;
+    // (Observed on HAProxy 2.6: GET/HEAD, a heuristically cacheable status, and Cache-Control,
+    // Expires or Last-Modified present without private/no-cache/no-store.)
     if (
+      freshness &&
       (method === 'GET' || method === 'HEAD') &&
       CACHEABLE.has(status) &&
       !/(^|[\s,])(private|no-cache|no-store)/i.test(cacheControl)
