@@ -33,6 +33,8 @@ export interface HaproxyProcessOptions {
   stopTimeoutMs?: number;
   /** Receives HAProxy's output, line by line. @default undefined */
   onLog?: (line: string) => void;
+  /** Called when the master exits on its own (not through {@link HaproxyProcess.stop}). @default undefined */
+  onExit?: (code: number | null, signal: NodeJS.Signals | null) => void;
 }
 
 /** A worker in `show proc`. */
@@ -150,9 +152,11 @@ export function parseShowProc(text: string): HaproxyProcInfo {
  * ```
  */
 export class HaproxyProcess {
-  readonly #o: Required<Omit<HaproxyProcessOptions, 'onLog'>> & {
+  readonly #o: Required<Omit<HaproxyProcessOptions, 'onLog' | 'onExit'>> & {
     onLog: ((line: string) => void) | undefined;
+    onExit: ((code: number | null, signal: NodeJS.Signals | null) => void) | undefined;
   };
+  #stopping = false;
   #child: ChildProcess | undefined;
   #exited: Promise<void> = Promise.resolve();
   #running = false;
@@ -174,6 +178,7 @@ export class HaproxyProcess {
       reloadTimeoutMs: options.reloadTimeoutMs ?? 30_000,
       stopTimeoutMs: options.stopTimeoutMs ?? 30_000,
       onLog: options.onLog,
+      onExit: options.onExit,
     };
   }
 
@@ -275,6 +280,7 @@ export class HaproxyProcess {
         );
       }
       await rm(this.#o.masterSocket, { force: true });
+      this.#stopping = false;
       const child = spawn(
         this.#o.binary,
         ['-W', '-db', '-S', `${this.#o.masterSocket},mode,600`, '-f', this.configPath],
@@ -292,10 +298,12 @@ export class HaproxyProcess {
           this.#running = false;
           resolve();
         });
-        child.once('exit', () => {
+        child.once('exit', (code, signal) => {
           exited = true;
+          const unexpected = this.#running && !this.#stopping;
           this.#running = false;
           resolve();
+          if (unexpected) this.#o.onExit?.(code, signal);
         });
       });
       this.#running = true;
@@ -475,6 +483,7 @@ export class HaproxyProcess {
   async #kill(): Promise<void> {
     const child = this.#child;
     if (child === undefined || !this.#running) return;
+    this.#stopping = true;
     child.kill('SIGTERM');
     const t = setTimeout(() => child.kill('SIGKILL'), 5_000);
     await this.#exited;
@@ -490,6 +499,7 @@ export class HaproxyProcess {
     return this.#serial(async () => {
       const child = this.#child;
       if (child === undefined || !this.#running) return;
+      this.#stopping = true;
       child.kill('SIGUSR1');
       const grace = setTimeout(() => child.kill('SIGTERM'), options.timeoutMs ?? this.#o.stopTimeoutMs);
       const hard = setTimeout(

@@ -85,7 +85,7 @@ export interface RenderResult {
   readonly files: Readonly<Record<string, string>>;
   /** Paths (relative) of files holding private keys: write them with mode 0600. */
   readonly privateFiles: readonly string[];
-  /** Map files HAProxy reads (relative paths): these can be replaced at runtime. */
+  /** Map files the configuration reads (relative paths): these can be replaced at runtime. */
   readonly mapFiles: readonly string[];
   /** Route backends in configuration order. */
   readonly backends: readonly RenderedBackend[];
@@ -850,14 +850,19 @@ export function renderHaproxyConfig(table: RoutingTable, options: RenderOptions)
     sections.push(b.text);
     backends.push(b.backend);
   }
-  files['haproxy.config'] = sections.join('\n');
+  const config = sections.join('\n');
+  files['haproxy.config'] = config;
 
   const sorted: Record<string, string> = {};
   for (const k of Object.keys(files).sort()) sorted[k] = files[k] as string;
   return {
     files: sorted,
     privateFiles: privateFiles.sort(),
-    mapFiles: Object.keys(sorted).filter((k) => k.endsWith('.map') && k !== 'cert_config.map'),
+    // Only maps the configuration reads can be swapped at runtime; the others (os_wildcard_domain.map,
+    // and in the indexed layout the unread OpenShift maps) are written for tools and compatibility.
+    mapFiles: Object.keys(sorted).filter(
+      (k) => k.endsWith('.map') && k !== 'cert_config.map' && config.includes(`${o.workingDir}/${k})`),
+    ),
     backends,
     rejected,
     layout: o.layout,

@@ -97,6 +97,8 @@ export function planUpdate(prev: RenderResult, next: RenderResult): UpdatePlan {
   const maps = new Set(next.mapFiles);
   for (const path of new Set([...Object.keys(prev.files), ...Object.keys(next.files)])) {
     if (path === 'haproxy.config' || maps.has(path)) continue;
+    // A map file the configuration does not read only needs writing.
+    if (path.endsWith('.map') && path !== 'cert_config.map') continue;
     if (prev.files[path] !== next.files[path]) reasons.push(`file ${path} changed`);
   }
   if (reasons.length > 0) return { reload: true, reasons, commands: [], drift: [] };

@@ -159,3 +159,32 @@ describe.skipIf(!haproxyAvailable())('HaproxyProcess (real HAProxy, master-worke
     }
   });
 });
+
+describe.skipIf(!haproxyAvailable())('HaproxyProcess reports an unexpected exit', () => {
+  it('calls onExit when the master dies on its own, not on stop()', async () => {
+    const tmp = await makeTempDir('hrx');
+    const exits: (string | null)[] = [];
+    const proc = new HaproxyProcess({ workingDir: tmp.path, onExit: (_code, signal) => exits.push(signal) });
+    try {
+      await proc.start(
+        renderHaproxyConfig(table([]), {
+          workingDir: tmp.path,
+          defaultCertificate: DEFAULT_PEM,
+          bindAddress: '127.0.0.1',
+          httpPort: await freePort(),
+          httpsPort: await freePort(),
+          maxConnections: 100,
+        }),
+      );
+      process.kill(proc.pid as number, 'SIGKILL');
+      for (let i = 0; i < 200 && proc.running; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(proc.running).toBe(false);
+      expect(exits).toEqual(['SIGKILL']);
+    } finally {
+      await proc.stop({ timeoutMs: 1_000 });
+      // The killed master's worker notices its master is gone and exits; give it a moment.
+      await new Promise((r) => setTimeout(r, 200));
+      await tmp.cleanup();
+    }
+  });
+});

@@ -127,6 +127,20 @@ describe('planUpdate', () => {
     ]);
   });
 
+  it('in the indexed layout a host change swaps only the maps HAProxy reads', () => {
+    const plan = planUpdate(
+      render([web()], { layout: 'indexed' }),
+      render([web({ host: 'moved.test' })], { layout: 'indexed' }),
+    );
+    expect(plan.reload).toBe(false);
+    expect(plan.commands.map((c) => (c.type === 'replace-map' ? c.path : c.command))).toEqual([
+      '/w/idx_http_be_exact.map',
+      '/w/idx_http_be_prefix.map',
+      '/w/idx_redirect_exact.map',
+      '/w/idx_redirect_prefix.map',
+    ]);
+  });
+
   it('static cookies (OpenShift default) make a new server need a reload', () => {
     const plan = planUpdate(
       render([web()], { dynamicServers: false }),
@@ -137,102 +151,106 @@ describe('planUpdate', () => {
   });
 });
 
-describe.skipIf(!haproxyAvailable())('runtime updates in a real HAProxy (no reload)', () => {
-  let tmp: TempDir;
-  let proc: HaproxyProcess;
-  let options: RenderOptions;
-  const echoes: EchoServer[] = [];
+describe.skipIf(!haproxyAvailable()).each(['openshift', 'indexed'] as const)(
+  'runtime updates in a real HAProxy, %s layout (no reload)',
+  (layout) => {
+    let tmp: TempDir;
+    let proc: HaproxyProcess;
+    let options: RenderOptions;
+    const echoes: EchoServer[] = [];
 
-  const scaled = (n: number, host = 'scale.test'): RenderResult =>
-    renderHaproxyConfig(
-      table([
-        route({
-          name: 'scale',
-          host,
-          services: [
-            {
-              name: 'scale',
-              servers: echoes
-                .slice(0, n)
-                .map((e, i) => ({ ip: '127.0.0.1', port: e.port, pod: `scale-${i}` })),
-            },
-          ],
-          policies: { balance: 'roundrobin' },
-        }),
-      ]),
-      options,
-    );
-
-  async function reached(requests: number, host = 'scale.test'): Promise<Map<string, number>> {
-    const counts = new Map<string, number>();
-    for (let i = 0; i < requests; i += 10) {
-      const batch = await Promise.all(
-        Array.from({ length: 10 }, () => whoAnswers(options.httpPort as number, host, '/')),
+    const scaled = (n: number, host = 'scale.test'): RenderResult =>
+      renderHaproxyConfig(
+        table([
+          route({
+            name: 'scale',
+            host,
+            services: [
+              {
+                name: 'scale',
+                servers: echoes
+                  .slice(0, n)
+                  .map((e, i) => ({ ip: '127.0.0.1', port: e.port, pod: `scale-${i}` })),
+              },
+            ],
+            policies: { balance: 'roundrobin' },
+          }),
+        ]),
+        options,
       );
-      for (const b of batch) counts.set(b, (counts.get(b) ?? 0) + 1);
+
+    async function reached(requests: number, host = 'scale.test'): Promise<Map<string, number>> {
+      const counts = new Map<string, number>();
+      for (let i = 0; i < requests; i += 10) {
+        const batch = await Promise.all(
+          Array.from({ length: 10 }, () => whoAnswers(options.httpPort as number, host, '/')),
+        );
+        for (const b of batch) counts.set(b, (counts.get(b) ?? 0) + 1);
+      }
+      return counts;
     }
-    return counts;
-  }
 
-  beforeAll(async () => {
-    tmp = await makeTempDir('hrr');
-    for (let i = 0; i < 20; i++) echoes.push(await startHttpEcho({ name: `e${i}` }));
-    options = {
-      workingDir: tmp.path,
-      defaultCertificate: DEFAULT_PEM,
-      bindAddress: '127.0.0.1',
-      httpPort: await freePort(),
-      httpsPort: await freePort(),
-      maxConnections: 2000,
-      dynamicServers: true,
-    };
-    proc = new HaproxyProcess({ workingDir: tmp.path, stopTimeoutMs: 2_000 });
-    await proc.start(scaled(1));
-  });
+    beforeAll(async () => {
+      tmp = await makeTempDir('hrr');
+      for (let i = 0; i < 20; i++) echoes.push(await startHttpEcho({ name: `e${i}` }));
+      options = {
+        workingDir: tmp.path,
+        defaultCertificate: DEFAULT_PEM,
+        bindAddress: '127.0.0.1',
+        httpPort: await freePort(),
+        httpsPort: await freePort(),
+        maxConnections: 2000,
+        dynamicServers: true,
+        layout,
+      };
+      proc = new HaproxyProcess({ workingDir: tmp.path, stopTimeoutMs: 2_000 });
+      await proc.start(scaled(1));
+    });
 
-  afterAll(async () => {
-    await proc?.stop({ timeoutMs: 2_000 });
-    await Promise.all(echoes.map((e) => e.close()));
-    await tmp?.cleanup();
-  });
+    afterAll(async () => {
+      await proc?.stop({ timeoutMs: 2_000 });
+      await Promise.all(echoes.map((e) => e.close()));
+      await tmp?.cleanup();
+    });
 
-  it('scales 1 → 20 → 1 endpoints without a reload; traffic reaches exactly the current endpoints', async () => {
-    const before = await proc.showProc();
-    const api = new RuntimeApi({ socketPath: proc.statsSocket });
-    const workerPid = (await api.showInfo()).Pid;
-    expect([...(await reached(20)).keys()]).toEqual(['e0']);
+    it('scales 1 → 20 → 1 endpoints without a reload; traffic reaches exactly the current endpoints', async () => {
+      const before = await proc.showProc();
+      const api = new RuntimeApi({ socketPath: proc.statsSocket });
+      const workerPid = (await api.showInfo()).Pid;
+      expect([...(await reached(20)).keys()]).toEqual(['e0']);
 
-    const up = await proc.update(scaled(20));
-    expect(up).toMatchObject({ ok: true, mode: 'runtime' });
-    const wide = await reached(400);
-    expect([...wide.keys()].sort()).toEqual(echoes.map((e) => e.name).sort());
+      const up = await proc.update(scaled(20));
+      expect(up).toMatchObject({ ok: true, mode: 'runtime' });
+      const wide = await reached(400);
+      expect([...wide.keys()].sort()).toEqual(echoes.map((e) => e.name).sort());
 
-    const down = await proc.update(scaled(1));
-    expect(down).toMatchObject({ ok: true, mode: 'runtime' });
-    expect([...(await reached(100)).keys()]).toEqual(['e0']);
+      const down = await proc.update(scaled(1));
+      expect(down).toMatchObject({ ok: true, mode: 'runtime' });
+      expect([...(await reached(100)).keys()]).toEqual(['e0']);
 
-    const after = await proc.showProc();
-    expect(after.masterPid).toBe(before.masterPid);
-    expect(after.reloads).toBe(before.reloads);
-    expect((await api.showInfo()).Pid).toBe(workerPid);
-    // The files hold the runtime state, so a reload would load the same servers.
-    const onDisk = await readFile(proc.configPath, 'utf8');
-    expect(onDisk.match(/^ {2}server pod:scale-/gm)).toHaveLength(1);
-  });
+      const after = await proc.showProc();
+      expect(after.masterPid).toBe(before.masterPid);
+      expect(after.reloads).toBe(before.reloads);
+      expect((await api.showInfo()).Pid).toBe(workerPid);
+      // The files hold the runtime state, so a reload would load the same servers.
+      const onDisk = await readFile(proc.configPath, 'utf8');
+      expect(onDisk.match(/^ {2}server pod:scale-/gm)).toHaveLength(1);
+    });
 
-  it('moves a route to another host with a map swap, without a reload', async () => {
-    const before = await proc.showProc();
-    const moved = await proc.update(scaled(1, 'moved.test'));
-    expect(moved).toMatchObject({ ok: true, mode: 'runtime' });
-    expect(await whoAnswers(options.httpPort as number, 'moved.test', '/')).toBe('e0');
-    expect(await whoAnswers(options.httpPort as number, 'scale.test', '/')).toBe('status:503');
-    expect((await proc.showProc()).reloads).toBe(before.reloads);
-  });
+    it('moves a route to another host with a map swap, without a reload', async () => {
+      const before = await proc.showProc();
+      const moved = await proc.update(scaled(1, 'moved.test'));
+      expect(moved).toMatchObject({ ok: true, mode: 'runtime' });
+      expect(await whoAnswers(options.httpPort as number, 'moved.test', '/')).toBe('e0');
+      expect(await whoAnswers(options.httpPort as number, 'scale.test', '/')).toBe('status:503');
+      expect((await proc.showProc()).reloads).toBe(before.reloads);
+    });
 
-  it('a reload after runtime updates loads the same state from the files', async () => {
-    await proc.update(scaled(3, 'moved.test'));
-    const outcome = await proc.reload();
-    expect(outcome.ok).toBe(true);
-    expect([...(await reached(60, 'moved.test')).keys()].sort()).toEqual(['e0', 'e1', 'e2']);
-  });
-});
+    it('a reload after runtime updates loads the same state from the files', async () => {
+      await proc.update(scaled(3, 'moved.test'));
+      const outcome = await proc.reload();
+      expect(outcome.ok).toBe(true);
+      expect([...(await reached(60, 'moved.test')).keys()].sort()).toEqual(['e0', 'e1', 'e2']);
+    });
+  },
+);
