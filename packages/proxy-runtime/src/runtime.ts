@@ -18,6 +18,7 @@ import type { AccessLogEntry } from './access-log.ts';
 import { ProxyRuntimeError } from './errors.ts';
 import { SecureContextCache, selectCertificate } from './internal/certs.ts';
 import { getConnInfo, setConnInfo } from './internal/conn.ts';
+import { HealthChecker } from './internal/health.ts';
 import { handleRequest, type ProxyCore } from './internal/http-handler.ts';
 import { MetricsRegistry, type MetricsSnapshot, renderPrometheus } from './internal/metrics.ts';
 import { PoolManager } from './internal/pools.ts';
@@ -76,6 +77,7 @@ export class DataPlane implements ProxyCore {
   readonly options: ResolvedOptions;
   readonly pools: PoolManager;
   readonly metrics: MetricsRegistry = new MetricsRegistry();
+  readonly health: HealthChecker = new HealthChecker();
   #state: RuntimeState;
   #contexts = new SecureContextCache();
   #onLog: ((e: AccessLogEntry) => void) | undefined;
@@ -108,6 +110,7 @@ export class DataPlane implements ProxyCore {
       }
     }
     this.#state = this.#compile(table, undefined);
+    this.health.sync(this.#state.servers.values());
     const t = options.timeouts;
     const httpOpts: ServerOptions = {
       maxHeaderSize: options.maxHeaderSize,
@@ -214,6 +217,7 @@ export class DataPlane implements ProxyCore {
     for (const b of next.backends.values()) for (const s of b.servers) live.add(s.poolKey);
     this.pools.retain(live);
     this.metrics.prune(new Set(next.backends.keys()));
+    this.health.sync(next.servers.values());
   }
 
   #track = (socket: Socket): void => {
@@ -306,6 +310,7 @@ export class DataPlane implements ProxyCore {
   }
 
   async close(graceMs: number): Promise<void> {
+    this.health.stop();
     const closing: Promise<unknown>[] = [];
     for (const s of [this.#httpListener, this.#tlsListener]) {
       if (s?.listening) closing.push(new Promise((r) => s.close(() => r(undefined))));

@@ -36,6 +36,10 @@ export interface ServerState {
   readonly backend: string;
   /** This server line's metrics counters, looked up once. */
   counters: CounterSet | undefined;
+  /** `check inter <ms>` when the line is health-checked (OpenShift: more than one active endpoint), else 0. */
+  checkInterval: number;
+  /** Health state: a checked server that failed `fall` checks in a row is down until `rise` pass. */
+  up: boolean;
 }
 
 /** Upstream TLS settings (re-encrypt). */
@@ -168,6 +172,7 @@ export function buildBackend(
   const tlsKey = tls ? `|tls|${tls.servername}|${tls.verifyHost}|${tls.ca ?? ''}` : '';
   const servers: ServerState[] = [];
   const maxconn = r.policies.podConcurrentConnections ?? 0;
+  const interval = parseHaproxyTime(r.policies.healthCheckInterval) ?? 5_000;
   for (const unit of r.serviceUnits) {
     if (unit.serverWeight === undefined) continue;
     // Passthrough backends omit weight-0 services; HTTP backends keep them for cookies.
@@ -177,9 +182,13 @@ export function buildBackend(
       const poolKey = `${tls ? 'https' : 'http'}://${host}:${s.port}${tlsKey}`;
       const prevKey = `${r.backendName}|${s.id}|${s.ip}|${s.port}|${poolKey}`;
       const prev = previous?.get(prevKey);
+      // `check inter` only when the route has more than one active endpoint (and not idled).
+      const checkInterval = r.activeEndpoints > 1 && !s.noHealthCheck ? interval : 0;
       if (prev && !prev.draining) {
         prev.weight = unit.serverWeight;
         prev.maxconn = maxconn;
+        prev.checkInterval = checkInterval;
+        if (checkInterval === 0) prev.up = true;
         servers.push(prev);
       } else {
         servers.push({
@@ -195,6 +204,8 @@ export function buildBackend(
           poolKey,
           backend: r.backendName,
           counters: undefined,
+          checkInterval,
+          up: true,
         });
       }
     }
@@ -275,7 +286,7 @@ function hashString(s: string): number {
 }
 
 function hasRoom(s: ServerState): boolean {
-  return !s.draining && (s.maxconn === 0 || s.active < s.maxconn);
+  return s.up && !s.draining && (s.maxconn === 0 || s.active < s.maxconn);
 }
 
 /**

@@ -215,7 +215,7 @@ export function handleRequest(core: ProxyCore, req: Req, res: Res): void {
     const v = cookieValue(req.headers.cookie, backend.cookie.name);
     if (v !== undefined) {
       const s = backend.byCookie.get(v);
-      if (s && !s.draining && (s.maxconn === 0 || s.active < s.maxconn)) sticky = s;
+      if (s?.up && !s.draining && (s.maxconn === 0 || s.active < s.maxconn)) sticky = s;
     }
   }
   const server = sticky ?? pickServer(backend, conn.clientIp);

@@ -94,8 +94,17 @@ function cachedLines(r: RouteEntry): RouteLines {
 }
 
 /**
- * Generates the map lines of a table per openshift-router.md §3.4, sorted "most specific first".
- * @internal
+ * The map lines the runtime evaluates for a table (OpenShift's `os_http_be`,
+ * `os_edge_reencrypt_be`, `os_route_http_redirect`, `os_sni_passthrough` and `os_tcp_be`),
+ * each sorted "most specific first": the same lines the HAProxy engine writes to its map files.
+ * Useful to inspect or diff what a table routes.
+ *
+ * @param table - a RoutingTable
+ * @returns the sorted lines of each map
+ * @example
+ * ```ts
+ * for (const l of generateMapLines(store.table).httpBe) console.log(l.key, l.value);
+ * ```
  */
 export function generateMapLines(table: RoutingTable): RuntimeMapLines {
   const all: Record<MapName, MapLine[]> = {

@@ -110,7 +110,7 @@ export function handleUpgrade(core: ProxyCore, req: IncomingMessage, socket: Soc
   if (backend.cookie) {
     const m = new RegExp(`(?:^|;\\s*)${backend.cookie.name}=([^;]*)`).exec(String(req.headers.cookie ?? ''));
     const s = m ? backend.byCookie.get(m[1] as string) : undefined;
-    if (s && !s.draining) server = s;
+    if (s?.up && !s.draining) server = s;
   }
   server ??= pickServer(backend, conn.clientIp);
   if (!server) {
