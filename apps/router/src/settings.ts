@@ -1060,7 +1060,9 @@ export function formatHelp(): string {
     const dflt = formatDefault(spec);
     lines.push(`  --${spec.flag}${placeholder}`);
     lines.push(`      ${spec.description}.`);
-    lines.push(`      env ${spec.env.join(', ')}${dflt === '' ? '' : `; default ${dflt}`}`);
+    lines.push(
+      `      env ${spec.env.join(', ')}; config key ${spec.key}${dflt === '' ? '' : `; default ${dflt}`}`,
+    );
   }
   lines.push(
     '',
