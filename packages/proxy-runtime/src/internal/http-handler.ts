@@ -352,6 +352,8 @@ export function upstreamHeaders(
   const policy = backend.forwarded;
   const present = new Set<string>();
   const cookieName = backend.cookie?.name;
+  const h2 = ex.conn.h2;
+  let cookies: string | undefined;
   out.push('Host', ex.host);
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = raw[i] as string;
@@ -369,8 +371,14 @@ export function upstreamHeaders(
       value = withoutCookie(value, cookieName);
       if (value === '') continue;
     }
+    if (lname === 'cookie' && h2) {
+      // HTTP/2 may split cookies over several fields; HTTP/1.1 wants one (RFC 9113 §8.2.3).
+      cookies = cookies === undefined ? value : `${cookies}; ${value}`;
+      continue;
+    }
     out.push(name, value);
   }
+  if (cookies !== undefined) out.push('cookie', cookies);
   if (policy !== 'never') {
     const { conn: c } = ex;
     const proto = c.frontend === 'https' ? 'https' : 'http';
