@@ -208,6 +208,9 @@ export function handleRequest(core: ProxyCore, req: Req, res: Res): void {
       socket.destroy();
       return;
     }
+    // The stream ends with the last response byte (HAProxy releases the tracked stream then),
+    // not when Node gets round to 'close': a client's next request may arrive before that.
+    res.once('finish', release);
     res.once('close', release);
   }
   let sticky: ServerState | undefined;
