@@ -51,6 +51,8 @@ export interface RouterSettings {
   readonly haproxyBinary: string;
   /** `--haproxy-layout`. */
   readonly haproxyLayout: HaproxyLayout;
+  /** `--haproxy-config-manager`: render servers for runtime changes (dynamic cookies). */
+  readonly haproxyConfigManager: boolean;
   /** `--work-dir`: where the HAProxy engine writes its files. */
   readonly workDir: string | undefined;
   /** `--listen-address`: address of every listener. */
@@ -283,6 +285,17 @@ export const SETTINGS: readonly SettingSpec[] = [
     default: 'openshift',
     description:
       "HAProxy map layout: 'openshift' (map_reg, as OpenShift) or 'indexed' (flat cost with many routes)",
+  },
+  {
+    key: 'haproxyConfigManager',
+    flag: 'haproxy-config-manager',
+    env: ['ROUTER_HAPROXY_CONFIG_MANAGER'],
+    kind: 'boolean',
+    group: 'Engine',
+    default: false,
+    openshift: 'ROUTER_HAPROXY_CONFIG_MANAGER',
+    description:
+      'HAProxy engine: render servers with dynamic cookies so that added endpoints, too, apply through the runtime API without a reload (removed and re-weighted ones always do)',
   },
   {
     key: 'workDir',

@@ -111,3 +111,54 @@ describe.runIf(haproxyAvailable())('switchyard --engine haproxy on manifest file
     expect((await httpGet(proc.httpPort, 'app.test', '/')).backend).toBe('a');
   });
 });
+
+describe.runIf(haproxyAvailable())('switchyard --engine haproxy --haproxy-config-manager', () => {
+  let a: EchoServer;
+  let b: EchoServer;
+  let dir: TempDir;
+  let proc: RouterProcess | undefined;
+
+  beforeAll(async () => {
+    a = await startHttpEcho({ name: 'a' });
+    b = await startHttpEcho({ name: 'b' });
+    dir = await makeTempDir('switchyard-dcm-');
+  });
+  afterAll(async () => {
+    const code = await proc?.stop();
+    await a.close();
+    await b.close();
+    await dir.cleanup();
+    expect(code).toBe(0);
+  });
+
+  it('endpoint changes apply through the runtime API, without a reload', async () => {
+    const file = join(dir.path, 'app.yaml');
+    const objects = (port: number): object[] => [
+      service('demo', 'svc'),
+      endpointSlice('demo', 'svc', port),
+      route('demo', 'app', 'app.test', 'svc'),
+    ];
+    // The slice moves from a's port to b's: HAProxy deletes one server and adds another.
+    await writeManifest(file, objects(a.port));
+    proc = await startRouterProcess([
+      '--routes',
+      dir.path,
+      '--engine',
+      'haproxy',
+      '--haproxy-config-manager',
+      '--reload-interval',
+      '1s',
+    ]);
+    const p = proc;
+    expect((await httpGet(p.httpPort, 'app.test', '/')).backend).toBe('a');
+    await writeManifest(file, objects(b.port));
+    await p.waitForMetric('switchyard_runtime_updates_total', 1, 20_000);
+    let backend: string | undefined;
+    for (let i = 0; i < 200 && backend !== 'b'; i += 1) {
+      backend = (await httpGet(p.httpPort, 'app.test', '/')).backend;
+      if (backend !== 'b') await sleep(25);
+    }
+    expect(backend).toBe('b');
+    expect(await p.metric('switchyard_reloads_total{result="ok"}')).toBeUndefined();
+  });
+});

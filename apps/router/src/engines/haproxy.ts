@@ -123,20 +123,25 @@ export function createHaproxyEngine(options: HaproxyEngineOptions): Engine {
     if (table === undefined || running === undefined) return;
     const started = performance.now();
     const result = render(table);
-    const outcome = await running.apply(result);
+    // Server-only changes go through the runtime API (no reload); anything else reloads.
+    const outcome = await running.update(result);
     const seconds = (performance.now() - started) / 1000;
-    metrics.reloadSeconds.observe(seconds);
     if (outcome.ok) {
-      metrics.reloadFailure.set(0);
-      metrics.reloads.inc({ result: 'ok' });
+      if (outcome.mode === 'runtime') metrics.runtimeUpdates.inc();
+      else {
+        metrics.reloadSeconds.observe(seconds);
+        metrics.reloadFailure.set(0);
+        metrics.reloads.inc({ result: 'ok' });
+      }
       metrics.routesServed.set(table.routes.size - result.rejected.length);
       metrics.tableApplies.inc();
       metrics.applyDuration.observe({ engine: 'haproxy' }, seconds);
       logger.debug(
-        { seconds, changed: outcome.changed.length, workerPid: outcome.workerPid },
-        'HAProxy reloaded',
+        { seconds, mode: outcome.mode, reasons: outcome.reasons, commands: outcome.commands },
+        outcome.mode === 'runtime' ? 'HAProxy updated through the runtime API' : 'HAProxy reloaded',
       );
     } else {
+      metrics.reloadSeconds.observe(seconds);
       metrics.reloadFailure.set(1);
       metrics.reloads.inc({ result: 'failed' });
       logger.error(
@@ -190,6 +195,7 @@ export function createHaproxyEngine(options: HaproxyEngineOptions): Engine {
           ? {}
           : { defaultDestinationCAPath: resolve(options.defaultDestinationCaPath) }),
         allowWildcardRoutes: settings.allowWildcardRoutes,
+        dynamicServers: settings.haproxyConfigManager,
       };
       const started = performance.now();
       let first: RenderResult;
