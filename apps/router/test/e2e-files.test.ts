@@ -7,7 +7,14 @@ import { Agent, createServer, type Server } from 'node:http';
 import { connect } from 'node:net';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type EchoServer, httpGet, makeTempDir, startHttpEcho, type TempDir } from '@switchyard/testkit';
+import {
+  type EchoServer,
+  haproxyAvailable,
+  httpGet,
+  makeTempDir,
+  startHttpEcho,
+  type TempDir,
+} from '@switchyard/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { endpointSlice, route, service } from './helpers/objects.ts';
 import {
@@ -130,57 +137,67 @@ describe('switchyard on manifest files (native engine)', () => {
     expect((await httpGet(proc.httpPort, 'bad.test', '/')).status).toBe(503);
   });
 
-  it('SIGTERM under load: in-flight requests complete, readiness drops, no new connection is accepted, exit 0', async () => {
-    // A backend that holds every request for 1.5 s.
-    let received = 0;
-    const slow: Server = createServer((req, res) => {
-      received += 1;
-      req.resume();
-      setTimeout(() => res.end('done'), 1500);
-    });
-    await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
-    const slowPort = (slow.address() as { port: number }).port;
-    try {
-      dir = await makeTempDir('switchyard-sigterm-');
-      await mkdir(join(dir.path, 'routes'));
-      await writeManifest(join(dir.path, 'routes', 'slow.yaml'), [
-        service('demo', 'slow'),
-        endpointSlice('demo', 'slow', slowPort),
-        route('demo', 'slow', 'slow.test', 'slow'),
-      ]);
-      const p = await startRouterProcess(['--routes', join(dir.path, 'routes'), '--drain-timeout', '20s']);
-      proc = p;
-      const inFlight = Array.from({ length: 10 }, () =>
-        httpGet(p.httpPort, 'slow.test', '/').then(
-          (answer) => answer.status,
-          (error: Error) => error.message,
-        ),
-      );
-      for (let i = 0; i < 500 && received < 10; i += 1) await sleep(10);
-      expect(received).toBe(10);
-
-      p.child.kill('SIGTERM');
-      let ready = 200;
-      for (let i = 0; i < 500 && ready === 200; i += 1) {
-        ready = (await httpGetText(p.statsPort, '/healthz/ready').catch(() => ({ status: 0 }))).status;
-        if (ready === 200) await sleep(10);
-      }
-      expect(ready).toBe(503);
-      const refused = await new Promise<string>((resolve) => {
-        const socket = connect({ host: '127.0.0.1', port: p.httpPort });
-        socket.on('connect', () => {
-          socket.destroy();
-          resolve('accepted');
-        });
-        socket.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+  it.each((haproxyAvailable() ? ['native', 'haproxy'] : ['native']).map((engine) => [engine]))(
+    'SIGTERM under load (--engine %s): in-flight requests complete, readiness drops, no new connection is accepted, exit 0',
+    async (engine) => {
+      // A backend that holds every request for 1.5 s.
+      let received = 0;
+      const slow: Server = createServer((req, res) => {
+        received += 1;
+        req.resume();
+        setTimeout(() => res.end('done'), 1500);
       });
-      expect(refused).toBe('ECONNREFUSED');
-      expect(await Promise.all(inFlight)).toEqual(Array(10).fill(200));
-      expect(await p.exited).toBe(0);
-      expect(received).toBe(10);
-      await p.waitForLog((l) => l.msg === 'shutdown complete');
-    } finally {
-      await new Promise<void>((resolve) => slow.close(() => resolve()));
-    }
-  });
+      await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
+      const slowPort = (slow.address() as { port: number }).port;
+      try {
+        dir = await makeTempDir('switchyard-sigterm-');
+        await mkdir(join(dir.path, 'routes'));
+        await writeManifest(join(dir.path, 'routes', 'slow.yaml'), [
+          service('demo', 'slow'),
+          endpointSlice('demo', 'slow', slowPort),
+          route('demo', 'slow', 'slow.test', 'slow'),
+        ]);
+        const p = await startRouterProcess([
+          '--routes',
+          join(dir.path, 'routes'),
+          '--drain-timeout',
+          '20s',
+          '--engine',
+          engine,
+        ]);
+        proc = p;
+        const inFlight = Array.from({ length: 10 }, () =>
+          httpGet(p.httpPort, 'slow.test', '/').then(
+            (answer) => answer.status,
+            (error: Error) => error.message,
+          ),
+        );
+        for (let i = 0; i < 500 && received < 10; i += 1) await sleep(10);
+        expect(received).toBe(10);
+
+        p.child.kill('SIGTERM');
+        let ready = 200;
+        for (let i = 0; i < 500 && ready === 200; i += 1) {
+          ready = (await httpGetText(p.statsPort, '/healthz/ready').catch(() => ({ status: 0 }))).status;
+          if (ready === 200) await sleep(10);
+        }
+        expect(ready).toBe(503);
+        const refused = await new Promise<string>((resolve) => {
+          const socket = connect({ host: '127.0.0.1', port: p.httpPort });
+          socket.on('connect', () => {
+            socket.destroy();
+            resolve('accepted');
+          });
+          socket.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+        });
+        expect(refused).toBe('ECONNREFUSED');
+        expect(await Promise.all(inFlight)).toEqual(Array(10).fill(200));
+        expect(await p.exited).toBe(0);
+        expect(received).toBe(10);
+        await p.waitForLog((l) => l.msg === 'shutdown complete');
+      } finally {
+        await new Promise<void>((resolve) => slow.close(() => resolve()));
+      }
+    },
+  );
 });
