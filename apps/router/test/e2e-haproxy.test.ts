@@ -91,6 +91,13 @@ describe.runIf(haproxyAvailable())('switchyard --engine haproxy on manifest file
     expect(statuses.filter((s) => s !== 200)).toEqual([]);
     expect(statuses.length).toBeGreaterThan(20);
     expect(await p.metric('template_router_reload_failure')).toBe(0);
+    // The data plane's metrics, from HAProxy's `show stat`, with OpenShift's exporter labels.
+    const served = await p.metric(
+      'haproxy_backend_http_responses_total{backend="http",namespace="demo",route="app",code="2xx"}',
+    );
+    expect(served).toBeGreaterThan(0);
+    expect(await p.metric('haproxy_backend_up{backend="http",namespace="demo",route="app"}')).toBe(1);
+    expect(await p.metric('haproxy_workers')).toBe(1);
   });
 
   it('a route that cannot be rendered safely is left out, reported as rejected, and the rest keep serving', async () => {

@@ -15,12 +15,14 @@ import {
   isHaproxyRendererError,
   type RenderOptions,
   type RenderResult,
+  RuntimeApi,
   renderHaproxyConfig,
 } from '@switchyard/haproxy-renderer';
 import type { RouteIngressCondition, RoutingTable } from '@switchyard/route-model';
 import type { Logger } from 'pino';
 import { type Coalescer, createCoalescer } from '../coalescer.ts';
 import { RouterError } from '../errors.ts';
+import { formatHaproxyStats } from '../internal/haproxy-stats.ts';
 import type { RouterMetrics } from '../metrics.ts';
 import type { RouterSettings } from '../settings.ts';
 import type { Engine, EngineListeners } from './engine.ts';
@@ -267,6 +269,9 @@ export function createHaproxyEngine(options: HaproxyEngineOptions): Engine {
       if (running === undefined || !running.running) return '';
       try {
         const info = await running.showProc();
+        const stats = await new RuntimeApi({ socketPath: running.statsSocket })
+          .command('show stat')
+          .then(formatHaproxyStats, () => '');
         return [
           '# HELP haproxy_workers Current HAProxy worker processes',
           '# TYPE haproxy_workers gauge',
@@ -277,7 +282,7 @@ export function createHaproxyEngine(options: HaproxyEngineOptions): Engine {
           '# HELP haproxy_master_reloads HAProxy reloads since the master started',
           '# TYPE haproxy_master_reloads gauge',
           `haproxy_master_reloads ${info.reloads}`,
-          '',
+          stats,
         ].join('\n');
       } catch {
         return '';
