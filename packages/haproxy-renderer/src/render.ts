@@ -297,7 +297,6 @@ function forwardedLines(policy: string): string[] {
   switch (policy) {
     case 'append':
       return [
-        '  option forwardfor',
         '  http-request add-header X-Forwarded-Host %[req.hdr(host)]',
         '  http-request add-header X-Forwarded-Port %[dst_port]',
         '  http-request add-header X-Forwarded-Proto http if !{ ssl_fc }',
@@ -320,7 +319,6 @@ function forwardedLines(policy: string): string[] {
       ];
     case 'if-none':
       return [
-        '  option forwardfor if-none',
         '  http-request set-header X-Forwarded-Host %[req.hdr(host)] unless { req.hdr(X-Forwarded-Host) -m found }',
         '  http-request set-header X-Forwarded-Port %[dst_port] unless { req.hdr(X-Forwarded-Port) -m found }',
         '  http-request set-header X-Forwarded-Proto http if !{ ssl_fc } !{ req.hdr(X-Forwarded-Proto) -m found }',
@@ -382,6 +380,9 @@ function httpBackend(p: Prepared, o: ResolvedOptions, files: Record<string, stri
   const pol = r.policies;
   const settings: string[] = ['  mode http', '  option redispatch'];
   const fwd = pol.forwardedHeaders ?? o.setForwardedHeaders;
+  // The template's order: the forwardfor option comes second, the headers later.
+  if (fwd === 'append') settings.push('  option forwardfor');
+  else if (fwd === 'if-none') settings.push('  option forwardfor if-none');
   if (pol.h1AdjustCase && o.h1CaseAdjust.length > 0) settings.push('  option h1-case-adjust-bogus-server');
   const balance = pol.balance ?? (r.activeServiceUnits > 1 ? 'roundrobin' : o.loadBalanceAlgorithm);
   settings.push(`  balance ${balance}`);
