@@ -244,7 +244,7 @@ For comparison, \`indexed\` with a keep-alive backend (idle backend connections 
 across 10 000 distinct backends and servers (fewer idle connections to reuse per server), not from the route lookup.
 
 At 10 routes the \`indexed\` layout runs more rules per request (key normalisation with \`regsub\`, up to five map
-lookups per purpose): here it served ${pct(rps('indexed:10') / Math.max(1, rps('openshift:10')))} of the \`openshift\` layout's rate.
+lookups per purpose); in this run its 10-route rate was ${pct(rps('indexed:10') / Math.max(1, rps('openshift:10')))} of the \`openshift\` layout's.
 ${
   [...results].some(([, r]) => r.note !== '')
     ? `\nwrk notes: ${[...results]
