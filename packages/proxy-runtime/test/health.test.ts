@@ -21,6 +21,7 @@ function server(checkInterval: number): ServerState {
     counters: undefined,
     checkInterval,
     up: true,
+    setCookie: undefined,
   };
 }
 

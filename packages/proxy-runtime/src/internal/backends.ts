@@ -40,6 +40,8 @@ export interface ServerState {
   checkInterval: number;
   /** Health state: a checked server that failed `fall` checks in a row is down until `rise` pass. */
   up: boolean;
+  /** The `Set-Cookie` value inserted for this server line, built once per backend build. */
+  setCookie: string | undefined;
 }
 
 /** Upstream TLS settings (re-encrypt). */
@@ -188,6 +190,8 @@ export function buildBackend(
         prev.weight = unit.serverWeight;
         prev.maxconn = maxconn;
         prev.checkInterval = checkInterval;
+        // The cookie settings may have changed with the route.
+        prev.setCookie = undefined;
         if (checkInterval === 0) prev.up = true;
         servers.push(prev);
       } else {
@@ -206,6 +210,7 @@ export function buildBackend(
           counters: undefined,
           checkInterval,
           up: true,
+          setCookie: undefined,
         });
       }
     }

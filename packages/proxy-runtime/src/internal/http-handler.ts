@@ -15,7 +15,6 @@ import type { ResolvedOptions } from '../options.ts';
 import { type BackendState, isAllowed, pickServer, type ServerState } from './backends.ts';
 import { hostMatchesCertificate } from './certs.ts';
 import { type ConnInfo, getConnInfo } from './conn.ts';
-import { requestKey } from './map-backend.ts';
 import { type CounterSet, type MetricsRegistry, recordResponse } from './metrics.ts';
 import type { PoolManager } from './pools.ts';
 import type { RuntimeState } from './state.ts';
@@ -67,6 +66,17 @@ const FORWARDED_NAMES = new Set([
 ]);
 
 const kIdle = Symbol('switchyard.idleTimeout');
+const forCache = new WeakMap<ConnInfo, string>();
+
+/** `for=` of the Forwarded header (IPv6 quoted and bracketed), once per connection. */
+function forwardedFor(c: ConnInfo): string {
+  let v = forCache.get(c);
+  if (v === undefined) {
+    v = isIPv6(c.clientIp) ? `"[${c.clientIp}]"` : c.clientIp;
+    forCache.set(c, v);
+  }
+  return v;
+}
 
 const MONITOR_BODY = '<html><body><h1>200 OK</h1>\nService ready.\n</body></html>\n';
 
@@ -156,8 +166,8 @@ export function handleRequest(core: ProxyCore, req: Req, res: Res): void {
     reply(ex, 200, { 'content-type': 'text/html', 'cache-control': 'no-cache' }, MONITOR_BODY);
     return;
   }
-  const path = targetPath(url);
-  const key = requestKey(rawHost, path);
+  // HAProxy `base`: the lower-cased Host (done above) and the path without its query.
+  const key = rawHost + targetPath(url);
   let backendName: string | undefined;
   if (conn.frontend === 'http') {
     if (state.maps.httpRedirect.lookup(key) === '1') {
@@ -353,7 +363,7 @@ export function upstreamHeaders(
     }
   }
   const policy = backend.forwarded;
-  const present = new Set<string>();
+  let present: Set<string> | undefined;
   const cookieName = backend.cookie?.name;
   const h2 = ex.conn.h2;
   let cookies: string | undefined;
@@ -365,7 +375,7 @@ export function upstreamHeaders(
     if (DROP_REQUEST.has(lname) || hop?.has(lname)) continue;
     if (lname.startsWith('x-ssl')) continue;
     if (FORWARDED_NAMES.has(lname)) {
-      present.add(lname);
+      (present ??= new Set()).add(lname);
       if (policy === 'replace') continue;
     }
     let value = raw[i + 1] as string;
@@ -385,9 +395,9 @@ export function upstreamHeaders(
   if (policy !== 'never') {
     const { conn: c } = ex;
     const proto = c.frontend === 'https' ? 'https' : 'http';
-    const forIp = isIPv6(c.clientIp) ? `"[${c.clientIp}]"` : c.clientIp;
+    const forIp = forwardedFor(c);
     const add = (name: string, value: string): void => {
-      if (policy === 'if-none' && present.has(name.toLowerCase())) return;
+      if (policy === 'if-none' && present?.has(name.toLowerCase())) return;
       out.push(name, value);
     };
     add('X-Forwarded-For', c.clientIp);
@@ -521,16 +531,16 @@ function forward(
     },
     onData(chunk) {
       ex.bytesOut += chunk.length;
-      // Hold one chunk until the end of this tick: a response that completes in the same read
-      // then goes out as head + body in a single write (`end(chunk)`), a streamed one is only
-      // delayed to the next macrotask.
+      // Hold one chunk until the parser has finished this read: a response that completes in
+      // the same read then goes out as head + body in a single write (`end(chunk)`); a streamed
+      // one is delayed by a microtask only.
       if (pending !== undefined) {
         const prev = pending;
         pending = chunk;
         return (res as ServerResponse).write(prev);
       }
       pending = chunk;
-      setImmediate(flush);
+      queueMicrotask(flush);
       return true;
     },
     onComplete() {
@@ -653,8 +663,12 @@ function responseHeaders(
     out.push(name, value);
   }
   if (cookie && !sticky) {
-    let c = `${cookie.name}=${server.idHash}; path=/; HttpOnly`;
-    if (cookie.secure) c += `; Secure; SameSite=${cookie.sameSite ?? 'None'}`;
+    let c = server.setCookie;
+    if (c === undefined) {
+      c = `${cookie.name}=${server.idHash}; path=/; HttpOnly`;
+      if (cookie.secure) c += `; Secure; SameSite=${cookie.sameSite ?? 'None'}`;
+      server.setCookie = c;
+    }
     out.push('set-cookie', c);
     // `nocache`: a response that carries a new persistence cookie must not be cached.
     const method = ex.req.method;
