@@ -41,6 +41,8 @@ export interface Coalescer {
   stop(): Promise<void>;
   /** Runs started so far. */
   readonly runs: number;
+  /** True while a run is in progress or scheduled. */
+  readonly busy: boolean;
 }
 
 /**
@@ -118,6 +120,9 @@ export function createCoalescer(options: CoalescerOptions): Coalescer {
     },
     get runs(): number {
       return runs;
+    },
+    get busy(): boolean {
+      return running !== undefined || pending || timer !== undefined;
     },
   };
 }

@@ -143,4 +143,22 @@ describe('createCoalescer (OpenShift CoalescingSerializingRateLimiter)', () => {
     await clock.advance(0);
     expect(r.starts).toEqual([1_000_000]);
   });
+
+  it('busy is true while a run is scheduled or in progress', async () => {
+    const clock = manualClock();
+    const r = recorder(clock, 1);
+    const c = createCoalescer({ intervalMs: 1000, run: r.run, clock });
+    expect(c.busy).toBe(false);
+    c.registerChange();
+    expect(c.busy).toBe(true); // running
+    r.finishRun();
+    await clock.advance(0);
+    expect(c.busy).toBe(false);
+    c.registerChange(); // within the interval: scheduled
+    expect(c.busy).toBe(true);
+    await clock.advance(1000);
+    r.finishRun();
+    await clock.advance(0);
+    expect(c.busy).toBe(false);
+  });
 });

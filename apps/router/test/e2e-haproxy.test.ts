@@ -154,7 +154,7 @@ describe.runIf(haproxyAvailable())('switchyard --engine haproxy --haproxy-config
       'haproxy',
       '--haproxy-config-manager',
       '--reload-interval',
-      '1s',
+      '30s',
     ]);
     const p = proc;
     expect((await httpGet(p.httpPort, 'app.test', '/')).backend).toBe('a');
@@ -166,6 +166,15 @@ describe.runIf(haproxyAvailable())('switchyard --engine haproxy --haproxy-config
       if (backend !== 'b') await sleep(25);
     }
     expect(backend).toBe('b');
+    // A second endpoint change right after the first is not held back by RELOAD_INTERVAL
+    // (30 s here): it needs no reload, so it applies at once.
+    await writeManifest(file, objects(a.port));
+    await p.waitForMetric('switchyard_runtime_updates_total', 2, 10_000);
+    for (let i = 0; i < 200 && backend !== 'a'; i += 1) {
+      backend = (await httpGet(p.httpPort, 'app.test', '/')).backend;
+      if (backend !== 'a') await sleep(25);
+    }
+    expect(backend).toBe('a');
     expect(await p.metric('switchyard_reloads_total{result="ok"}')).toBeUndefined();
   });
 });

@@ -15,6 +15,7 @@ import {
   isHaproxyRendererError,
   type RenderOptions,
   type RenderResult,
+  planUpdate,
   RuntimeApi,
   renderHaproxyConfig,
 } from '@switchyard/haproxy-renderer';
@@ -119,12 +120,21 @@ export function createHaproxyEngine(options: HaproxyEngineOptions): Engine {
     return result;
   };
 
-  const applyLatest = async (): Promise<void> => {
-    const table = latest;
-    const running = process_;
-    if (table === undefined || running === undefined) return;
+  let lastApplied: RenderResult | undefined;
+  // Every change to the running HAProxy goes through this chain, in order.
+  let serial: Promise<void> = Promise.resolve();
+  const inSerial = (fn: () => Promise<void>): Promise<void> => {
+    const run = serial.then(fn, fn);
+    serial = run.catch(() => undefined);
+    return run;
+  };
+
+  const applyRender = async (
+    running: HaproxyProcess,
+    table: RoutingTable,
+    result: RenderResult,
+  ): Promise<void> => {
     const started = performance.now();
-    const result = render(table);
     // Server-only changes go through the runtime API (no reload); anything else reloads.
     const outcome = await running.update(result);
     const seconds = (performance.now() - started) / 1000;
@@ -135,6 +145,7 @@ export function createHaproxyEngine(options: HaproxyEngineOptions): Engine {
         metrics.reloadFailure.set(0);
         metrics.reloads.inc({ result: 'ok' });
       }
+      lastApplied = result;
       metrics.routesServed.set(table.routes.size - result.rejected.length);
       metrics.tableApplies.inc();
       metrics.applyDuration.observe({ engine: 'haproxy' }, seconds);
@@ -152,6 +163,34 @@ export function createHaproxyEngine(options: HaproxyEngineOptions): Engine {
       );
     }
   };
+
+  /** The coalesced run (OpenShift's limiter): applies the latest table, reloading if needed. */
+  const applyLatest = (): Promise<void> =>
+    inSerial(async () => {
+      const table = latest;
+      const running = process_;
+      if (table === undefined || running === undefined) return;
+      await applyRender(running, table, render(table));
+    });
+
+  /**
+   * Changes that need no reload (servers added, removed, re-weighted; map contents) are applied
+   * at once, as OpenShift's dynamic configuration manager applies endpoint changes; anything
+   * that needs a reload is handed to the limiter.
+   */
+  const applyWithoutReload = (): Promise<void> =>
+    inSerial(async () => {
+      const table = latest;
+      const running = process_;
+      if (table === undefined || running === undefined || coalescer === undefined) return;
+      if (coalescer.busy || lastApplied === undefined) {
+        coalescer.registerChange();
+        return;
+      }
+      const result = render(table);
+      if (planUpdate(lastApplied, result).reload) coalescer.registerChange();
+      else await applyRender(running, table, result);
+    });
 
   return {
     name: 'haproxy',
@@ -250,16 +289,20 @@ export function createHaproxyEngine(options: HaproxyEngineOptions): Engine {
           );
         },
       });
-      // The first reload after start must wait for the interval, as after any reload.
       latest = table;
+      lastApplied = first;
       return { httpPort: settings.httpPort, httpsPort: settings.httpsPort };
     },
     async update(table: RoutingTable): Promise<void> {
       latest = table;
-      coalescer?.registerChange();
+      if (coalescer === undefined) return;
+      if (coalescer.busy) coalescer.registerChange();
+      else void applyWithoutReload();
     },
     async settled(): Promise<void> {
+      await serial;
       await coalescer?.idle();
+      await serial;
     },
     rejected(): ReadonlyMap<string, RouteIngressCondition & { type: 'Admitted' }> {
       return rejected;
