@@ -102,6 +102,14 @@ export function validateHaproxyConfig(
 ): Promise<{ ok: boolean; output: string }> {
   return new Promise((resolve) => {
     execFile(binary, ['-c', '-f', configPath], { timeout: 60_000 }, (error, stdout, stderr) => {
+      const code = (error as NodeJS.ErrnoException | null)?.code;
+      if (code === 'ENOENT' || code === 'EACCES') {
+        resolve({
+          ok: false,
+          output: `cannot run ${binary}: ${code === 'ENOENT' ? 'not found' : 'permission denied'}`,
+        });
+        return;
+      }
       resolve({ ok: error === null, output: `${stdout}${stderr}` });
     });
   });
@@ -270,6 +278,15 @@ export class HaproxyProcess {
       if (render !== undefined) await writeRenderedFiles(this.#o.workingDir, render);
       this.#current = isRenderResult(render) ? render : undefined;
       const v = await this.validate();
+      if (!v.ok && v.output.startsWith(`cannot run ${this.#o.binary}:`)) {
+        throw new HaproxyRendererError(
+          'ERR_HAPROXY_RENDERER_SPAWN_FAILED',
+          `HaproxyProcess.start: ${v.output}`,
+          {
+            output: v.output,
+          },
+        );
+      }
       if (!v.ok) {
         throw new HaproxyRendererError(
           'ERR_HAPROXY_RENDERER_CONFIG_INVALID',

@@ -188,3 +188,23 @@ describe.skipIf(!haproxyAvailable())('HaproxyProcess reports an unexpected exit'
     }
   });
 });
+
+describe('HaproxyProcess without an HAProxy binary', () => {
+  it('says so with ERR_HAPROXY_RENDERER_SPAWN_FAILED', async () => {
+    const tmp = await makeTempDir('hrn');
+    const proc = new HaproxyProcess({ workingDir: tmp.path, binary: '/nonexistent/haproxy' });
+    try {
+      const error = await proc
+        .start(renderHaproxyConfig(table([]), { workingDir: tmp.path, defaultCertificate: DEFAULT_PEM }))
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+      expect(error).toMatchObject({ code: 'ERR_HAPROXY_RENDERER_SPAWN_FAILED' });
+      expect((error as Error).message).toContain('/nonexistent/haproxy: not found');
+      expect(proc.running).toBe(false);
+    } finally {
+      await tmp.cleanup();
+    }
+  });
+});
