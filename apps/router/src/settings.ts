@@ -8,6 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
+import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { formatDuration, parseDuration } from './duration.ts';
 import { RouterError } from './errors.ts';
@@ -788,6 +789,8 @@ function convert(spec: SettingSpec, raw: unknown, origin: Origin): unknown {
     case 'string':
     case 'path': {
       if (text === undefined || text === '') return invalid(spec, origin, raw, 'a non-empty string');
+      // Paths in a config file are relative to the file, not to where the router was started.
+      if (spec.kind === 'path' && origin.kind === 'config') return resolve(dirname(origin.name), text);
       return text;
     }
   }

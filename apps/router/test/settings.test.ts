@@ -204,6 +204,15 @@ describe('loadSettings', () => {
     expect(failure(argv, env, files)).toMatch(pattern);
   });
 
+  it.each([
+    ['relative to the config file', 'routes: ./manifests\n', '/etc/switchyard/manifests'],
+    ['absolute', 'routes: /srv/routes\n', '/srv/routes'],
+  ])('config-file paths are resolved %s', (_name, text, expected) => {
+    expect(
+      run(['--config', '/etc/switchyard/config.yaml'], {}, { '/etc/switchyard/config.yaml': text }).routes,
+    ).toBe(expected);
+  });
+
   it('answers --help and --version', () => {
     expect(loadSettings({ argv: ['--help'] }).action).toBe('help');
     expect(loadSettings({ argv: ['-v'] }).action).toBe('version');
