@@ -419,29 +419,31 @@ export class HaproxyProcess {
    * @throws HaproxyRendererError `ERR_HAPROXY_RENDERER_NOT_RUNNING`, `ERR_HAPROXY_RENDERER_WRITE_FAILED`
    */
   apply(render: WritableRender): Promise<ReloadOutcome> {
-    return this.#serial(async () => {
-      const previous = new Map<string, string | undefined>();
-      for (const rel of Object.keys(render.files)) {
-        previous.set(rel, await readFile(join(this.#o.workingDir, rel), 'utf8').catch(() => undefined));
+    return this.#serial(() => this.#apply(render));
+  }
+
+  async #apply(render: WritableRender): Promise<ReloadOutcome> {
+    const previous = new Map<string, string | undefined>();
+    for (const rel of Object.keys(render.files)) {
+      previous.set(rel, await readFile(join(this.#o.workingDir, rel), 'utf8').catch(() => undefined));
+    }
+    const written = await writeRenderedFiles(this.#o.workingDir, render, { prune: false });
+    const outcome = await this.#reload(written.changed);
+    if (!outcome.ok) {
+      // Put the previous files back: HAProxy still runs them, and a later reload must not pick
+      // up half of a refused configuration.
+      for (const rel of written.changed) {
+        const old = previous.get(rel);
+        const abs = join(this.#o.workingDir, rel);
+        if (old === undefined) await rm(abs, { force: true });
+        else await writeFileAtomic(abs, old, render.privateFiles.includes(rel) ? 0o600 : 0o644);
       }
-      const written = await writeRenderedFiles(this.#o.workingDir, render, { prune: false });
-      const outcome = await this.#reload(written.changed);
-      if (!outcome.ok) {
-        // Put the previous files back: HAProxy still runs them, and a later reload must not pick
-        // up half of a refused configuration.
-        for (const rel of written.changed) {
-          const old = previous.get(rel);
-          const abs = join(this.#o.workingDir, rel);
-          if (old === undefined) await rm(abs, { force: true });
-          else await writeFileAtomic(abs, old, render.privateFiles.includes(rel) ? 0o600 : 0o644);
-        }
-      } else if (outcome.ok) {
-        await writeRenderedFiles(this.#o.workingDir, render, { prune: true });
-        this.#current = isRenderResult(render) ? render : undefined;
-        this.#pendingDeletes.clear();
-      }
-      return outcome;
-    });
+    } else {
+      await writeRenderedFiles(this.#o.workingDir, render, { prune: true });
+      this.#current = isRenderResult(render) ? render : undefined;
+      this.#pendingDeletes.clear();
+    }
+    return outcome;
   }
 
   /**
@@ -452,49 +454,47 @@ export class HaproxyProcess {
    * @returns how it was applied
    * @throws HaproxyRendererError `ERR_HAPROXY_RENDERER_NOT_RUNNING`, `ERR_HAPROXY_RENDERER_WRITE_FAILED`
    */
-  async update(render: RenderResult): Promise<UpdateOutcome> {
-    const current = this.#current;
-    const plan = current === undefined ? undefined : planUpdate(current, render);
-    if (plan === undefined || plan.reload) {
-      const reasons = plan?.reasons ?? ['no render known to be running'];
-      const outcome = await this.apply(render);
+  update(render: RenderResult): Promise<UpdateOutcome> {
+    // One serialised step, so the plan is made against the render that is really running.
+    return this.#serial(async (): Promise<UpdateOutcome> => {
+      const current = this.#current;
+      const plan = current === undefined ? undefined : planUpdate(current, render);
+      let reasons: readonly string[];
+      if (plan === undefined || plan.reload) {
+        reasons = plan?.reasons ?? ['no render known to be running'];
+      } else {
+        const api = new RuntimeApi({ socketPath: this.#o.statsSocket });
+        // Deletions HAProxy deferred earlier: try again (the servers are in maintenance already).
+        for (const srv of [...this.#pendingDeletes]) {
+          const answer = await api.command(`del server ${srv}`).catch(() => '');
+          if (/Server deleted/.test(answer)) this.#pendingDeletes.delete(srv);
+        }
+        const result = await api.execute(plan.commands);
+        if (result.ok) {
+          for (const f of result.failures) {
+            if (f.optional && f.command.startsWith('del server ')) {
+              this.#pendingDeletes.add(f.command.slice('del server '.length));
+            }
+          }
+          await writeRenderedFiles(this.#o.workingDir, render, { prune: true });
+          this.#current = render;
+          return {
+            ok: true,
+            mode: 'runtime',
+            reasons: [],
+            commands: result.sent,
+            deferredDeletes: [...this.#pendingDeletes],
+          };
+        }
+        reasons = [
+          `runtime API refused: ${result.failures.map((f) => `${f.command} -> ${f.answer}`).join('; ')}`,
+        ];
+      }
+      const outcome = await this.#apply(render);
       return outcome.ok
         ? { ok: true, mode: 'reload', reasons, commands: 0, deferredDeletes: [] }
         : { ...outcome, mode: 'reload', reasons };
-    }
-    const runtime = await this.#serial(async () => {
-      const api = new RuntimeApi({ socketPath: this.#o.statsSocket });
-      // Deletions HAProxy deferred earlier: try again (the servers are in maintenance already).
-      for (const srv of [...this.#pendingDeletes]) {
-        if (/Server deleted/.test(await api.command(`del server ${srv}`).catch(() => '')))
-          this.#pendingDeletes.delete(srv);
-      }
-      const result = await api.execute(plan.commands);
-      if (!result.ok) return { ok: false as const, failures: result.failures };
-      for (const f of result.failures) {
-        if (f.optional && f.command.startsWith('del server '))
-          this.#pendingDeletes.add(f.command.slice('del server '.length));
-      }
-      await writeRenderedFiles(this.#o.workingDir, render, { prune: true });
-      this.#current = render;
-      return { ok: true as const, sent: result.sent };
     });
-    if (runtime.ok) {
-      return {
-        ok: true,
-        mode: 'runtime',
-        reasons: [],
-        commands: runtime.sent,
-        deferredDeletes: [...this.#pendingDeletes],
-      };
-    }
-    const reasons = [
-      `runtime API refused: ${runtime.failures.map((f) => `${f.command} -> ${f.answer}`).join('; ')}`,
-    ];
-    const outcome = await this.apply(render);
-    return outcome.ok
-      ? { ok: true, mode: 'reload', reasons, commands: 0, deferredDeletes: [] }
-      : { ...outcome, mode: 'reload', reasons };
   }
 
   async #kill(): Promise<void> {
