@@ -7,7 +7,7 @@
  * `pnpm tsx --conditions=development bench/soak.ts [seconds]` runs the 60 s version; the tests
  * run a 5 s version through `runSoak`.
  */
-import { request } from 'node:http';
+import { Agent, request } from 'node:http';
 import { freePort, makeTempDir, startHttpEcho } from '@switchyard/testkit';
 import WebSocket from 'ws';
 import { HaproxyProcess, renderHaproxyConfig } from '../src/index.ts';
@@ -24,6 +24,8 @@ export interface SoakOptions {
   concurrency: number;
   /** Map layout. */
   layout: 'openshift' | 'indexed';
+  /** Reuse connections (HTTP keep-alive) instead of one connection per request. @default false */
+  keepAlive?: boolean;
 }
 
 /** What {@link runSoak} measured. */
@@ -40,9 +42,9 @@ export interface SoakResult {
   durationMs: number;
 }
 
-function get(port: number, host: string): Promise<number> {
+function get(port: number, host: string, agent: Agent | false): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: '/', headers: { host }, agent: false }, (res) => {
+    const req = request({ host: '127.0.0.1', port, path: '/', headers: { host }, agent }, (res) => {
       res.resume();
       res.on('end', () => resolve(res.statusCode ?? 0));
       res.on('error', reject);
@@ -121,9 +123,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     let stop = false;
     const deadline = Date.now() + options.durationMs;
     const worker = async () => {
+      const agent = options.keepAlive === true ? new Agent({ keepAlive: true, maxSockets: 1 }) : false;
       while (!stop && Date.now() < deadline) {
         try {
-          const status = await get(httpPort, 'load.test');
+          const status = await get(httpPort, 'load.test', agent);
           requests++;
           if (status !== 200) {
             failures++;
@@ -135,6 +138,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
           if (failureSamples.length < 10) failureSamples.push((e as Error).message);
         }
       }
+      if (agent !== false) agent.destroy();
     };
     const load = Promise.all(Array.from({ length: options.concurrency }, worker));
     let step = 0;
