@@ -223,10 +223,17 @@ describe.skipIf(!haproxyAvailable()).each(['openshift', 'indexed'] as const)(
       expect(up).toMatchObject({ ok: true, mode: 'runtime' });
       const wide = await reached(400);
       expect([...wide.keys()].sort()).toEqual(echoes.map((e) => e.name).sort());
+      const servers = await api.servers('be_http:ns:scale');
+      expect([...servers.values()].filter((s) => !s.maintenance)).toHaveLength(20);
+      const last = (echoes[19] as EchoServer).port;
+      expect(servers.get(`pod:scale-19:scale:http:127.0.0.1:${last}`)?.address).toBe(`127.0.0.1:${last}`);
 
       const down = await proc.update(scaled(1));
       expect(down).toMatchObject({ ok: true, mode: 'runtime' });
       expect([...(await reached(100)).keys()]).toEqual(['e0']);
+      expect(
+        [...(await api.servers('be_http:ns:scale')).values()].filter((s) => !s.maintenance),
+      ).toHaveLength(1);
 
       const after = await proc.showProc();
       expect(after.masterPid).toBe(before.masterPid);
