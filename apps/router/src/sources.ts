@@ -16,6 +16,7 @@ import {
   type RouterObject,
 } from '@switchyard/route-model';
 import type { Logger } from 'pino';
+import { RouterError } from './errors.ts';
 import {
   createManifestSource,
   type ManifestProblem,
@@ -161,16 +162,24 @@ export async function startSource(
   }
 
   const klog = watcherLogger(logger);
-  const watcher: RouteWatcher = createRouteWatcher({
-    ...(settings.kubeconfig === undefined ? { inCluster: true } : { kubeconfigPath: settings.kubeconfig }),
-    ...(settings.namespace === undefined ? {} : { namespace: settings.namespace }),
-    ...(settings.routeSelector === undefined ? {} : { routeLabelSelector: settings.routeSelector }),
-    ...(settings.namespaceSelector === undefined
-      ? {}
-      : { namespaceLabelSelector: settings.namespaceSelector }),
-    logger: klog,
-    onEvents,
-  });
+  let watcher: RouteWatcher;
+  try {
+    watcher = createRouteWatcher({
+      ...(settings.kubeconfig === undefined ? { inCluster: true } : { kubeconfigPath: settings.kubeconfig }),
+      ...(settings.namespace === undefined ? {} : { namespace: settings.namespace }),
+      ...(settings.routeSelector === undefined ? {} : { routeLabelSelector: settings.routeSelector }),
+      ...(settings.namespaceSelector === undefined
+        ? {}
+        : { namespaceLabelSelector: settings.namespaceSelector }),
+      logger: klog,
+      onEvents,
+    });
+  } catch (cause) {
+    // Unusable credentials or options: a setting problem, reported as one.
+    const setting =
+      settings.kubeconfig === undefined ? '--in-cluster' : `--kubeconfig ${settings.kubeconfig}`;
+    throw new RouterError('ERR_ROUTER_INVALID_SETTING', `${setting}: ${(cause as Error).message}`, { cause });
+  }
   const writer: RouteStatusWriter | undefined = settings.updateStatus
     ? createRouteStatusWriter({
         watcher,

@@ -75,6 +75,20 @@ describe('switchyard command line', () => {
       /--engine haproxy needs HAProxy 2\.5 or newer, but "\/nonexistent\/haproxy" cannot be run \(not found\)/,
     ],
     [
+      '--in-cluster outside a pod',
+      ['--in-cluster'],
+      { KUBERNETES_SERVICE_HOST: '' },
+      2,
+      /switchyard: --in-cluster: .*KUBERNETES_SERVICE_HOST/,
+    ],
+    [
+      'an unreadable kubeconfig',
+      ['--kubeconfig', '/nonexistent/kubeconfig'],
+      {},
+      2,
+      /switchyard: --kubeconfig \/nonexistent\/kubeconfig: /,
+    ],
+    [
       'an unreadable default certificate',
       ['--routes', '.', '--default-certificate', '/nonexistent/cert.pem'],
       {},
