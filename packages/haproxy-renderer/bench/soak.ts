@@ -4,7 +4,7 @@
  * endpoints scaled, applied through the runtime API). Counts failed requests and checks that a
  * WebSocket opened before the first change still echoes after the last.
  *
- * `pnpm tsx --conditions=development bench/soak.ts [seconds]` runs the 60 s version; the tests
+ * `pnpm exec tsx --conditions=development bench/soak.ts [seconds] [--keep-alive]` runs the 60 s version; the tests
  * run a 5 s version through `runSoak`.
  */
 import { Agent, request } from 'node:http';
