@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { type EchoServer, startHttpEcho } from '@switchyard/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -80,5 +82,33 @@ describe('workers: 2', () => {
     );
     expect(Number(m?.[1])).toBeGreaterThanOrEqual(1);
     expect(logs.some((l) => l.backend === 'be_http:pr:w' && l.status === 200)).toBe(true);
+  });
+
+  it('a worker that dies leaves the others serving, and update skips it', async () => {
+    const children = execFileSync('ps', ['-o', 'pid=', '--ppid', String(process.pid)])
+      .toString()
+      .trim()
+      .split(/\s+/)
+      .map(Number)
+      .filter((n) => n > 0);
+    // Kill one of our own worker processes (by pid).
+    const victim = children.find((pid) => {
+      try {
+        const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+        return cmd.includes('worker-entry');
+      } catch {
+        return false;
+      }
+    });
+    expect(victim).toBeDefined();
+    process.kill(victim as number, 'SIGKILL');
+    await new Promise((r) => setTimeout(r, 300));
+    await rt.update(
+      table([
+        ...backendFor('a', [a.port]),
+        route('w', { host: 'w.test', to: { kind: 'Service', name: 'a' } }),
+      ]),
+    );
+    for (let i = 0; i < 10; i++) expect((await get(port, 'w.test', '/')).json?.backend).toBe('a');
   });
 });

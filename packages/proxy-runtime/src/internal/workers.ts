@@ -137,6 +137,11 @@ export function createClusteredRuntime(
           }
         });
         children.push(child);
+        // A worker that dies is not replaced (the primary no longer holds the listening
+        // sockets); the others keep serving, and updates and metrics skip it.
+        child.once('exit', () => {
+          children = children.filter((c) => c !== child);
+        });
         const ready = waitFor(child, 'ready');
         child.send({
           type: 'init',
@@ -160,11 +165,14 @@ export function createClusteredRuntime(
       if (phase === 'closed')
         throw new ProxyRuntimeError('ERR_PROXY_RUNTIME_STATE', 'update: the runtime is closed');
       table = validateTable(next);
+      if (phase === 'listening' && children.length === 0)
+        throw new ProxyRuntimeError('ERR_PROXY_RUNTIME_WORKER', 'update: every worker process has exited');
       const id = ++seq;
+      const plain = plainTable(table);
       await Promise.all(
         children.map((c) => {
           const done = waitFor(c, 'updated', (m) => m.id === id);
-          c.send({ type: 'update', id, table: plainTable(table) } satisfies ToWorker);
+          c.send({ type: 'update', id, table: plain } satisfies ToWorker);
           return done;
         }),
       );
