@@ -259,7 +259,7 @@ ${
 | render 10 000 routes, \`openshift\` layout (median of 5) | ${fmt(render.openshift)} ms | ${met(render.openshift < 1000)} (< 1 000 ms) |
 | render 10 000 routes, \`indexed\` layout (median of 5) | ${fmt(render.indexed)} ms | ${met(render.indexed < 1000)} (< 1 000 ms) |
 
-Reload under load (\`bench/soak.ts\`, here 20 s; \`pnpm tsx --conditions=development bench/soak.ts 60\` for the 60 s run):
+Reload under load (\`bench/soak.ts\`, here 20 s; \`pnpm exec tsx --conditions=development bench/soak.ts 60 [--keep-alive]\` in packages/haproxy-renderer for the 60 s run):
 ${fmt(soak.requests)} requests from 16 concurrent clients (a new connection per request), ${soak.changes} route set changes
 (${soak.reloads} reloads, ${soak.runtimeUpdates} runtime-API updates), **${soak.failures} failed requests**; a WebSocket opened
 before the first change ${soak.websocketEchoedAfterLastChange ? 'still echoed' : '**did not echo**'} after the last.
