@@ -193,14 +193,16 @@ interface Answer {
 
 function readAnswer(res: import('node:http').IncomingMessage, resolve: (answer: Answer) => void): void {
   let body = '';
+  // Read the peer certificate now: a server that closes right after its answer would leave no
+  // socket to ask by the time the body has ended.
+  const socket = res.socket as TLSSocket | null;
+  const peer =
+    socket && typeof socket.getPeerX509Certificate === 'function'
+      ? socket.getPeerX509Certificate()
+      : undefined;
   res.setEncoding('utf8');
   res.on('data', (chunk: string) => (body += chunk));
   res.on('end', () => {
-    const socket = res.socket as TLSSocket | null;
-    const peer =
-      socket && typeof socket.getPeerX509Certificate === 'function'
-        ? socket.getPeerX509Certificate()
-        : undefined;
     const backend = res.headers['x-backend'];
     resolve({
       status: res.statusCode ?? 0,
