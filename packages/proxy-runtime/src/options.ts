@@ -59,7 +59,11 @@ export interface ProxyRuntimeOptions {
   readonly monitorUri?: string;
   /** Timeouts in ms. */
   readonly timeouts?: ProxyRuntimeTimeouts;
-  /** Largest accepted request head in bytes; larger heads get 431. @default 16384 */
+  /**
+   * Largest accepted request head in bytes; larger heads get 431. The default is what fits in
+   * OpenShift's HAProxy buffer (`tune.bufsize` 32768 minus `tune.maxrewrite` 8192).
+   * @default 24576
+   */
   readonly maxHeaderSize?: number;
   /** `ROUTER_USE_PROXY_PROTOCOL`: expect a PROXY v1 or v2 header on both listeners. @default false */
   readonly proxyProtocol?: boolean;
@@ -184,7 +188,7 @@ export function resolveOptions(o: ProxyRuntimeOptions = {}): ResolvedOptions {
     disableHttp2: o.disableHttp2 ?? false,
     monitorUri,
     timeouts,
-    maxHeaderSize: Math.floor(positive('maxHeaderSize', o.maxHeaderSize, 16_384)),
+    maxHeaderSize: Math.floor(positive('maxHeaderSize', o.maxHeaderSize, 24_576)),
     proxyProtocol: o.proxyProtocol ?? false,
     loadBalanceAlgorithm: lb,
     tcpBalanceScheme: tcp,
