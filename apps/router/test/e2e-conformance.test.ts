@@ -5,11 +5,10 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { defineConformanceSuite, haproxyAvailable, makeTempDir } from '@switchyard/testkit';
+import { defineConformanceSuite, makeTempDir } from '@switchyard/testkit';
 import { startRouterProcess, writeManifest } from './helpers/router-process.ts';
 
-const engines: ('native' | 'haproxy')[] = ['native'];
-if (haproxyAvailable()) engines.push('haproxy');
+const engines = ['native', 'haproxy'] as const;
 
 for (const engine of engines) {
   defineConformanceSuite(

@@ -7,14 +7,7 @@ import { Agent, createServer, type Server } from 'node:http';
 import { connect } from 'node:net';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  type EchoServer,
-  haproxyAvailable,
-  httpGet,
-  makeTempDir,
-  startHttpEcho,
-  type TempDir,
-} from '@switchyard/testkit';
+import { type EchoServer, httpGet, makeTempDir, startHttpEcho, type TempDir } from '@switchyard/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { endpointSlice, route, service } from './helpers/objects.ts';
 import {
@@ -137,7 +130,7 @@ describe('switchyard on manifest files (native engine)', () => {
     expect((await httpGet(proc.httpPort, 'bad.test', '/')).status).toBe(503);
   });
 
-  it.each((haproxyAvailable() ? ['native', 'haproxy'] : ['native']).map((engine) => [engine]))(
+  it.each(['native', 'haproxy'].map((engine) => [engine]))(
     'SIGTERM under load (--engine %s): in-flight requests complete, readiness drops, no new connection is accepted, exit 0',
     async (engine) => {
       // A backend that holds every request for 1.5 s.

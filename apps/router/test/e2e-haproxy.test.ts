@@ -5,19 +5,12 @@
  */
 import { Agent } from 'node:http';
 import { join } from 'node:path';
-import {
-  type EchoServer,
-  haproxyAvailable,
-  httpGet,
-  makeTempDir,
-  startHttpEcho,
-  type TempDir,
-} from '@switchyard/testkit';
+import { type EchoServer, httpGet, makeTempDir, startHttpEcho, type TempDir } from '@switchyard/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { endpointSlice, route, service } from './helpers/objects.ts';
 import { type RouterProcess, sleep, startRouterProcess, writeManifest } from './helpers/router-process.ts';
 
-describe.runIf(haproxyAvailable())('switchyard --engine haproxy on manifest files', () => {
+describe('switchyard --engine haproxy on manifest files', () => {
   let a: EchoServer;
   let b: EchoServer;
   let dir: TempDir;
@@ -119,7 +112,7 @@ describe.runIf(haproxyAvailable())('switchyard --engine haproxy on manifest file
   });
 });
 
-describe.runIf(haproxyAvailable())('switchyard --engine haproxy --haproxy-config-manager', () => {
+describe('switchyard --engine haproxy --haproxy-config-manager', () => {
   let a: EchoServer;
   let b: EchoServer;
   let dir: TempDir;

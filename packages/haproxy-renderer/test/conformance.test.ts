@@ -3,7 +3,7 @@
  * both map layouts.
  */
 import { buildRoutingTable, type RouterObject } from '@switchyard/route-model';
-import { defineConformanceSuite, freePort, haproxyAvailable, makeTempDir } from '@switchyard/testkit';
+import { defineConformanceSuite, freePort, makeTempDir } from '@switchyard/testkit';
 import { describe } from 'vitest';
 import { HaproxyProcess, type MapLayout, type RenderOptions, renderHaproxyConfig } from '../src/index.ts';
 
@@ -43,7 +43,7 @@ function haproxyEngine(layout: MapLayout) {
   };
 }
 
-describe.skipIf(!haproxyAvailable())('HAProxy engine', () => {
+describe('HAProxy engine', () => {
   defineConformanceSuite('haproxy (openshift layout)', haproxyEngine('openshift'));
   defineConformanceSuite('haproxy (indexed layout)', haproxyEngine('indexed'));
 });

@@ -3,7 +3,6 @@ import { connect as tlsConnect } from 'node:tls';
 import {
   type EchoServer,
   freePort,
-  haproxyAvailable,
   makeTempDir,
   startHttpEcho,
   startTcpEcho,
@@ -70,82 +69,79 @@ function prng(seed: number): () => number {
   };
 }
 
-describe.skipIf(!haproxyAvailable())(
-  'differential: SNI routing in public_ssl, indexed vs openshift, real HAProxy',
-  () => {
-    const engines: { layout: MapLayout; dir: TempDir; proc: HaproxyProcess; options: RenderOptions }[] = [];
-    const tcp: EchoServer[] = [];
-    let http: EchoServer;
-    const hellos = new Map<string, Buffer>();
+describe('differential: SNI routing in public_ssl, indexed vs openshift, real HAProxy', () => {
+  const engines: { layout: MapLayout; dir: TempDir; proc: HaproxyProcess; options: RenderOptions }[] = [];
+  const tcp: EchoServer[] = [];
+  let http: EchoServer;
+  const hellos = new Map<string, Buffer>();
 
-    beforeAll(async () => {
-      http = await startHttpEcho({ name: 'http' });
-      for (let i = 0; i < 25; i++) tcp.push(await startTcpEcho({ name: `r${i}` }));
-      for (const sni of REQUEST_SNIS) {
-        try {
-          hellos.set(sni, await captureClientHello(sni));
-        } catch {
-          // Node refuses some names as SNI; they cannot be sent by this client.
-        }
+  beforeAll(async () => {
+    http = await startHttpEcho({ name: 'http' });
+    for (let i = 0; i < 25; i++) tcp.push(await startTcpEcho({ name: `r${i}` }));
+    for (const sni of REQUEST_SNIS) {
+      try {
+        hellos.set(sni, await captureClientHello(sni));
+      } catch {
+        // Node refuses some names as SNI; they cannot be sent by this client.
       }
-      for (const layout of ['openshift', 'indexed'] as const) {
-        const dir = await makeTempDir(`hrs-${layout}`);
-        const options: RenderOptions = {
-          workingDir: dir.path,
-          layout,
-          defaultCertificate: DEFAULT_PEM,
-          bindAddress: '127.0.0.1',
-          httpPort: await freePort(),
-          httpsPort: await freePort(),
-          maxConnections: 2000,
-        };
-        const proc = new HaproxyProcess({ workingDir: dir.path, stopTimeoutMs: 2_000 });
-        await proc.start(renderHaproxyConfig(table([]), options));
-        engines.push({ layout, dir, proc, options });
-      }
-    });
+    }
+    for (const layout of ['openshift', 'indexed'] as const) {
+      const dir = await makeTempDir(`hrs-${layout}`);
+      const options: RenderOptions = {
+        workingDir: dir.path,
+        layout,
+        defaultCertificate: DEFAULT_PEM,
+        bindAddress: '127.0.0.1',
+        httpPort: await freePort(),
+        httpsPort: await freePort(),
+        maxConnections: 2000,
+      };
+      const proc = new HaproxyProcess({ workingDir: dir.path, stopTimeoutMs: 2_000 });
+      await proc.start(renderHaproxyConfig(table([]), options));
+      engines.push({ layout, dir, proc, options });
+    }
+  });
 
-    afterAll(async () => {
+  afterAll(async () => {
+    for (const e of engines) {
+      await e.proc.stop({ timeoutMs: 2_000 });
+      await e.dir.cleanup();
+    }
+    await Promise.all([http?.close(), ...tcp.map((t) => t.close())]);
+  });
+
+  it('sends every ClientHello to the same place in both layouts', async () => {
+    expect(hellos.size).toBeGreaterThan(8);
+    const mismatches: string[] = [];
+    const seen = new Set<string>();
+    for (let set = 0; set < 6; set++) {
+      const rnd = prng(77 + set);
+      const choices = Array.from({ length: 25 }, () => ({
+        host: Math.floor(rnd() * HOSTS.length),
+        path: Math.floor(rnd() * PATHS.length),
+        wildcard: rnd() < 0.4,
+        // Mostly passthrough routes, the rest any kind.
+        kind: rnd() < 0.6 ? KIND_COUNT - 2 : Math.floor(rnd() * KIND_COUNT),
+      }));
+      const routes = buildRoutes(choices, (s) => {
+        const i = Number(s.name.slice(1));
+        const port = s.termination === 'passthrough' ? (tcp[i] as EchoServer).port : http.port;
+        return route({ ...s, services: [{ name: 'svc', servers: [{ ip: '127.0.0.1', port }] }] });
+      });
       for (const e of engines) {
-        await e.proc.stop({ timeoutMs: 2_000 });
-        await e.dir.cleanup();
+        const outcome = await e.proc.apply(renderHaproxyConfig(table(routes), e.options));
+        expect(outcome.ok).toBe(true);
       }
-      await Promise.all([http?.close(), ...tcp.map((t) => t.close())]);
-    });
-
-    it('sends every ClientHello to the same place in both layouts', async () => {
-      expect(hellos.size).toBeGreaterThan(8);
-      const mismatches: string[] = [];
-      const seen = new Set<string>();
-      for (let set = 0; set < 6; set++) {
-        const rnd = prng(77 + set);
-        const choices = Array.from({ length: 25 }, () => ({
-          host: Math.floor(rnd() * HOSTS.length),
-          path: Math.floor(rnd() * PATHS.length),
-          wildcard: rnd() < 0.4,
-          // Mostly passthrough routes, the rest any kind.
-          kind: rnd() < 0.6 ? KIND_COUNT - 2 : Math.floor(rnd() * KIND_COUNT),
-        }));
-        const routes = buildRoutes(choices, (s) => {
-          const i = Number(s.name.slice(1));
-          const port = s.termination === 'passthrough' ? (tcp[i] as EchoServer).port : http.port;
-          return route({ ...s, services: [{ name: 'svc', servers: [{ ip: '127.0.0.1', port }] }] });
-        });
-        for (const e of engines) {
-          const outcome = await e.proc.apply(renderHaproxyConfig(table(routes), e.options));
-          expect(outcome.ok).toBe(true);
-        }
-        for (const [sni, hello] of hellos) {
-          const [a, b] = await Promise.all(engines.map((e) => replay(e.options.httpsPort as number, hello)));
-          seen.add(a as string);
-          if (a !== b) mismatches.push(`set ${set} sni ${sni}: openshift=${a} indexed=${b}`);
-        }
+      for (const [sni, hello] of hellos) {
+        const [a, b] = await Promise.all(engines.map((e) => replay(e.options.httpsPort as number, hello)));
+        seen.add(a as string);
+        if (a !== b) mismatches.push(`set ${set} sni ${sni}: openshift=${a} indexed=${b}`);
       }
-      expect(mismatches).toEqual([]);
-      if (process.env.DIFF_DEBUG) console.log(hellos.size, [...seen]);
-      // Both passthrough and terminated connections were exercised.
-      expect([...seen].some((s) => s.startsWith('tcp:r'))).toBe(true);
-      expect(seen.has('tls')).toBe(true);
-    }, 120_000);
-  },
-);
+    }
+    expect(mismatches).toEqual([]);
+    if (process.env.DIFF_DEBUG) console.log(hellos.size, [...seen]);
+    // Both passthrough and terminated connections were exercised.
+    expect([...seen].some((s) => s.startsWith('tcp:r'))).toBe(true);
+    expect(seen.has('tls')).toBe(true);
+  }, 120_000);
+});

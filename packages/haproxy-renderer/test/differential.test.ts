@@ -3,7 +3,6 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import {
   type EchoServer,
   freePort,
-  haproxyAvailable,
   makeTempDir,
   startHttpEcho,
   startHttpsEcho,
@@ -79,7 +78,7 @@ const SETS = Number(process.env.DIFF_SETS ?? 4);
 const HTTP_PER_SET = Number(process.env.DIFF_HTTP ?? 400);
 const HTTPS_PER_SET = Number(process.env.DIFF_HTTPS ?? 150);
 
-describe.skipIf(!haproxyAvailable())('differential: indexed vs openshift layout in real HAProxy', () => {
+describe('differential: indexed vs openshift layout in real HAProxy', () => {
   let echo: EchoServer;
   let secureEcho: EchoServer;
   const engines: Engine[] = [];

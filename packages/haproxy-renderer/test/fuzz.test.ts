@@ -1,5 +1,4 @@
 import type { HeaderAction, RouteEntry } from '@switchyard/route-model';
-import { haproxyAvailable } from '@switchyard/testkit';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { renderHaproxyConfig } from '../src/index.ts';
@@ -166,7 +165,7 @@ function shape(config: string, backend: string): string[] {
 describe('fuzz: hostile route values render to a valid config or are rejected', () => {
   const specs = fc.sample(spec, { numRuns: TOTAL, seed: 424242 });
 
-  it.skipIf(!haproxyAvailable()).each(Array.from({ length: TOTAL / CHUNK }, (_, c) => c))(
+  it.each(Array.from({ length: TOTAL / CHUNK }, (_, c) => c))(
     'chunk %i: haproxy -c passes, rejected routes are reported, rendered ones have their benign twin’s directives',
     async (c) => {
       const routes = specs.slice(c * CHUNK, (c + 1) * CHUNK).map((s, i) => build(s, c * CHUNK + i, false));

@@ -1,4 +1,3 @@
-import { haproxyAvailable } from '@switchyard/testkit';
 import { describe, expect, it } from 'vitest';
 import type { RenderOptions } from '../src/index.ts';
 import { fourteenRoutes } from './fixtures/fourteen.ts';
@@ -137,7 +136,7 @@ const cases: {
   },
 ];
 
-describe.skipIf(!haproxyAvailable())('render options', () => {
+describe('render options', () => {
   it.each(cases)('$name', async ({ options, present, absent }) => {
     const r = await renderAndCheck(fourteenRoutes(), options);
     try {

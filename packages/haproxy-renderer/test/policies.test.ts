@@ -1,13 +1,6 @@
 /** Route policies (annotations and header actions) observed end to end through a real HAProxy. */
 import { request as httpsRequest } from 'node:https';
-import {
-  type EchoServer,
-  freePort,
-  haproxyAvailable,
-  makeTempDir,
-  startHttpEcho,
-  type TempDir,
-} from '@switchyard/testkit';
+import { type EchoServer, freePort, makeTempDir, startHttpEcho, type TempDir } from '@switchyard/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HaproxyProcess, type RenderOptions, renderHaproxyConfig } from '../src/index.ts';
 import { DEFAULT_PEM, PKI } from './fixtures/fourteen.ts';
@@ -39,7 +32,7 @@ function tlsGet(
   });
 }
 
-describe.skipIf(!haproxyAvailable())('route policies through a real HAProxy', () => {
+describe('route policies through a real HAProxy', () => {
   let tmp: TempDir;
   let echo: EchoServer;
   let proc: HaproxyProcess;

@@ -1,21 +1,14 @@
 import { stat, readdir, readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
-import {
-  type EchoServer,
-  freePort,
-  haproxyAvailable,
-  makeTempDir,
-  type TempDir,
-  startHttpEcho,
-} from '@switchyard/testkit';
+import { type EchoServer, freePort, makeTempDir, type TempDir, startHttpEcho } from '@switchyard/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HaproxyProcess, type RenderOptions, renderHaproxyConfig } from '../src/index.ts';
 import { DEFAULT_PEM, PKI } from './fixtures/fourteen.ts';
 import { route, table } from './fixtures/routes.ts';
 import { whoAnswers } from './helpers.ts';
 
-describe.skipIf(!haproxyAvailable())('HaproxyProcess (real HAProxy, master-worker)', () => {
+describe('HaproxyProcess (real HAProxy, master-worker)', () => {
   let tmp: TempDir;
   let a: EchoServer;
   let b: EchoServer;
@@ -160,7 +153,7 @@ describe.skipIf(!haproxyAvailable())('HaproxyProcess (real HAProxy, master-worke
   });
 });
 
-describe.skipIf(!haproxyAvailable())('HaproxyProcess reports an unexpected exit', () => {
+describe('HaproxyProcess reports an unexpected exit', () => {
   it('calls onExit when the master dies on its own, not on stop()', async () => {
     const tmp = await makeTempDir('hrx');
     const exits: (string | null)[] = [];

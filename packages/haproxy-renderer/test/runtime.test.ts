@@ -1,12 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import {
-  type EchoServer,
-  freePort,
-  haproxyAvailable,
-  makeTempDir,
-  startHttpEcho,
-  type TempDir,
-} from '@switchyard/testkit';
+import { type EchoServer, freePort, makeTempDir, startHttpEcho, type TempDir } from '@switchyard/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   HaproxyProcess,
@@ -151,7 +144,7 @@ describe('planUpdate', () => {
   });
 });
 
-describe.skipIf(!haproxyAvailable()).each(['openshift', 'indexed'] as const)(
+describe.each(['openshift', 'indexed'] as const)(
   'runtime updates in a real HAProxy, %s layout (no reload)',
   (layout) => {
     let tmp: TempDir;

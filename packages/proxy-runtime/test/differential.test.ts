@@ -12,7 +12,6 @@ import {
   createCertificate,
   type EchoServer,
   freePort,
-  haproxyAvailable,
   makeTempDir,
   startHaproxy,
   startHttpEcho,
@@ -149,170 +148,164 @@ async function startHaproxyFor(
   };
 }
 
-describe.skipIf(!haproxyAvailable())(
-  'differential: native runtime vs real HAProxy (openshift layout)',
-  () => {
-    let echoes: EchoServer[];
-    let pem: string;
-    beforeAll(async () => {
-      echoes = await Promise.all(Array.from({ length: ROUTES }, (_v, i) => startHttpEcho({ name: `e${i}` })));
-      const cert = await createCertificate({ commonName: 'default.diff.test' });
-      pem = `${cert.key}\n${cert.cert}`;
-    }, 60_000);
-    afterAll(async () => {
-      await Promise.all(echoes.map((e) => e.close()));
-    });
+describe('differential: native runtime vs real HAProxy (openshift layout)', () => {
+  let echoes: EchoServer[];
+  let pem: string;
+  beforeAll(async () => {
+    echoes = await Promise.all(Array.from({ length: ROUTES }, (_v, i) => startHttpEcho({ name: `e${i}` })));
+    const cert = await createCertificate({ commonName: 'default.diff.test' });
+    pem = `${cert.key}\n${cert.cert}`;
+  }, 60_000);
+  afterAll(async () => {
+    await Promise.all(echoes.map((e) => e.close()));
+  });
 
-    it.each([[1], [2], [3]])(
-      'seed %i: 700 generated requests reach the same backend',
-      async (seed) => {
-        const g = generate(seed, echoes, 700);
-        // Conflicting generated routes are rejected by admission, for both engines alike.
-        const t = table(g.objects, false);
-        expect(t.routes.size).toBeGreaterThan(10);
-        const native = createProxyRuntime({ host: '127.0.0.1', httpPort: 0, httpsPort: false, table: t });
-        const nativePort = (await native.listen()).httpPort as number;
-        const hp = await startHaproxyFor(t, pem);
-        const agentN = new Agent({ keepAlive: true, maxSockets: 8 });
-        const agentH = new Agent({ keepAlive: true, maxSockets: 8 });
-        const mismatches: string[] = [];
-        const statuses = new Map<number, number>();
-        try {
-          for (let i = 0; i < g.requests.length; i += 20) {
-            const batch = g.requests.slice(i, i + 20);
-            const results = await Promise.all(
-              batch.map(async ({ host, path }) => {
-                const [n, h] = await Promise.all([
-                  ask(agentN, nativePort, host, path),
-                  ask(agentH, hp.port, host, path),
-                ]);
-                return { host, path, n, h };
-              }),
-            );
-            for (const { host, path, n, h } of results) {
-              statuses.set(h.status, (statuses.get(h.status) ?? 0) + 1);
-              if (n.status !== h.status || n.target !== h.target)
-                mismatches.push(
-                  `${host}${path}: native ${n.status} ${n.target} / haproxy ${h.status} ${h.target}`,
-                );
-            }
+  it.each([[1], [2], [3]])(
+    'seed %i: 700 generated requests reach the same backend',
+    async (seed) => {
+      const g = generate(seed, echoes, 700);
+      // Conflicting generated routes are rejected by admission, for both engines alike.
+      const t = table(g.objects, false);
+      expect(t.routes.size).toBeGreaterThan(10);
+      const native = createProxyRuntime({ host: '127.0.0.1', httpPort: 0, httpsPort: false, table: t });
+      const nativePort = (await native.listen()).httpPort as number;
+      const hp = await startHaproxyFor(t, pem);
+      const agentN = new Agent({ keepAlive: true, maxSockets: 8 });
+      const agentH = new Agent({ keepAlive: true, maxSockets: 8 });
+      const mismatches: string[] = [];
+      const statuses = new Map<number, number>();
+      try {
+        for (let i = 0; i < g.requests.length; i += 20) {
+          const batch = g.requests.slice(i, i + 20);
+          const results = await Promise.all(
+            batch.map(async ({ host, path }) => {
+              const [n, h] = await Promise.all([
+                ask(agentN, nativePort, host, path),
+                ask(agentH, hp.port, host, path),
+              ]);
+              return { host, path, n, h };
+            }),
+          );
+          for (const { host, path, n, h } of results) {
+            statuses.set(h.status, (statuses.get(h.status) ?? 0) + 1);
+            if (n.status !== h.status || n.target !== h.target)
+              mismatches.push(
+                `${host}${path}: native ${n.status} ${n.target} / haproxy ${h.status} ${h.target}`,
+              );
           }
-        } finally {
-          agentN.destroy();
-          agentH.destroy();
-          await native.close({ graceMs: 200 });
-          await hp.stop();
         }
-        expect(mismatches).toEqual([]);
-        // The generated set exercises routing, redirects and misses, not just one outcome.
-        expect(statuses.get(200) ?? 0).toBeGreaterThan(200);
-        expect(statuses.get(503) ?? 0).toBeGreaterThan(10);
-        expect(statuses.get(302) ?? 0).toBeGreaterThan(0);
-      },
-      120_000,
-    );
+      } finally {
+        agentN.destroy();
+        agentH.destroy();
+        await native.close({ graceMs: 200 });
+        await hp.stop();
+      }
+      expect(mismatches).toEqual([]);
+      // The generated set exercises routing, redirects and misses, not just one outcome.
+      expect(statuses.get(200) ?? 0).toBeGreaterThan(200);
+      expect(statuses.get(503) ?? 0).toBeGreaterThan(10);
+      expect(statuses.get(302) ?? 0).toBeGreaterThan(0);
+    },
+    120_000,
+  );
 
-    it.each([
-      ['rate-http 3', { 'rate-limit-connections.rate-http': '3' }],
-      ['rate-tcp 3', { 'rate-limit-connections.rate-tcp': '3' }],
-      ['concurrent-tcp 2 (sequential requests)', { 'rate-limit-connections.concurrent-tcp': '2' }],
-    ])(
-      'rate limits: %s gives the same accept/reject sequence',
-      async (_n, extra) => {
-        const annotations: Record<string, string> = {
-          'haproxy.router.openshift.io/rate-limit-connections': 'true',
-        };
-        for (const [k, v] of Object.entries(extra)) annotations[`haproxy.router.openshift.io/${k}`] = v;
-        const t = table([
-          service('rl'),
-          ...endpointSlice('rl', [(echoes[0] as EchoServer).port]),
-          route('rl', { host: 'rl.diff.test', to: { kind: 'Service', name: 'rl' } }, annotations),
-        ]);
-        const native = createProxyRuntime({ host: '127.0.0.1', httpPort: 0, httpsPort: false, table: t });
-        const nativePort = (await native.listen()).httpPort as number;
-        const hp = await startHaproxyFor(t, pem);
-        const sequence = async (port: number): Promise<string[]> => {
-          const out: string[] = [];
-          for (let i = 0; i < 6; i++) {
-            // A new connection per request: both engines see separate streams.
-            const agent = new Agent({ keepAlive: false });
-            out.push(
-              await ask(agent, port, 'rl.diff.test', '/').then(
-                (o) => String(o.status),
-                () => 'closed',
-              ),
-            );
-            agent.destroy();
-          }
-          return out;
-        };
-        try {
-          const h = await sequence(hp.port);
-          const n = await sequence(nativePort);
-          expect(n).toEqual(h);
-          expect(h).toContain('200');
-        } finally {
-          await native.close({ graceMs: 200 });
-          await hp.stop();
+  it.each([
+    ['rate-http 3', { 'rate-limit-connections.rate-http': '3' }],
+    ['rate-tcp 3', { 'rate-limit-connections.rate-tcp': '3' }],
+    ['concurrent-tcp 2 (sequential requests)', { 'rate-limit-connections.concurrent-tcp': '2' }],
+  ])(
+    'rate limits: %s gives the same accept/reject sequence',
+    async (_n, extra) => {
+      const annotations: Record<string, string> = {
+        'haproxy.router.openshift.io/rate-limit-connections': 'true',
+      };
+      for (const [k, v] of Object.entries(extra)) annotations[`haproxy.router.openshift.io/${k}`] = v;
+      const t = table([
+        service('rl'),
+        ...endpointSlice('rl', [(echoes[0] as EchoServer).port]),
+        route('rl', { host: 'rl.diff.test', to: { kind: 'Service', name: 'rl' } }, annotations),
+      ]);
+      const native = createProxyRuntime({ host: '127.0.0.1', httpPort: 0, httpsPort: false, table: t });
+      const nativePort = (await native.listen()).httpPort as number;
+      const hp = await startHaproxyFor(t, pem);
+      const sequence = async (port: number): Promise<string[]> => {
+        const out: string[] = [];
+        for (let i = 0; i < 6; i++) {
+          // A new connection per request: both engines see separate streams.
+          const agent = new Agent({ keepAlive: false });
+          out.push(
+            await ask(agent, port, 'rl.diff.test', '/').then(
+              (o) => String(o.status),
+              () => 'closed',
+            ),
+          );
+          agent.destroy();
         }
-      },
-      60_000,
-    );
+        return out;
+      };
+      try {
+        const h = await sequence(hp.port);
+        const n = await sequence(nativePort);
+        expect(n).toEqual(h);
+        expect(h).toContain('200');
+      } finally {
+        await native.close({ graceMs: 200 });
+        await hp.stop();
+      }
+    },
+    60_000,
+  );
 
-    it.each([
-      ['a plain route', {}, undefined],
-      [
-        'an edge route with Allow (cookie without Secure)',
-        {},
-        { termination: 'edge', insecureEdgeTerminationPolicy: 'Allow' },
-      ],
-      ['a named cookie', { 'router.openshift.io/cookie_name': 'my_cookie' }, undefined],
-    ])(
-      'sticky cookie: %s is set like HAProxy sets it',
-      async (_n, annotations, tls) => {
-        const t = table([
-          service('ck'),
-          ...endpointSlice('ck', [(echoes[1] as EchoServer).port, (echoes[2] as EchoServer).port]),
-          route(
-            'ck',
-            { host: 'ck.diff.test', to: { kind: 'Service', name: 'ck' }, ...(tls ? { tls } : {}) },
-            annotations,
-          ),
-        ]);
-        const native = createProxyRuntime({ host: '127.0.0.1', httpPort: 0, httpsPort: false, table: t });
-        const nativePort = (await native.listen()).httpPort as number;
-        const hp = await startHaproxyFor(t, pem);
-        const cookieOf = (port: number): Promise<{ setCookie: string; cacheControl: string }> =>
-          new Promise((resolve, reject) => {
-            const req = request(
-              { host: '127.0.0.1', port, path: '/', headers: { host: 'ck.diff.test' }, agent: false },
-              (res) => {
-                res.resume();
-                res.on('end', () =>
-                  resolve({
-                    setCookie: String(res.headers['set-cookie'] ?? '').replace(
-                      /=[0-9a-f]{32};/,
-                      '=<server>;',
-                    ),
-                    cacheControl: String(res.headers['cache-control'] ?? ''),
-                  }),
-                );
-              },
-            );
-            req.on('error', reject);
-            req.end();
-          });
-        try {
-          const h = await cookieOf(hp.port);
-          const n = await cookieOf(nativePort);
-          expect(n).toEqual(h);
-          expect(h.setCookie).toContain('=<server>;');
-        } finally {
-          await native.close({ graceMs: 200 });
-          await hp.stop();
-        }
-      },
-      60_000,
-    );
-  },
-);
+  it.each([
+    ['a plain route', {}, undefined],
+    [
+      'an edge route with Allow (cookie without Secure)',
+      {},
+      { termination: 'edge', insecureEdgeTerminationPolicy: 'Allow' },
+    ],
+    ['a named cookie', { 'router.openshift.io/cookie_name': 'my_cookie' }, undefined],
+  ])(
+    'sticky cookie: %s is set like HAProxy sets it',
+    async (_n, annotations, tls) => {
+      const t = table([
+        service('ck'),
+        ...endpointSlice('ck', [(echoes[1] as EchoServer).port, (echoes[2] as EchoServer).port]),
+        route(
+          'ck',
+          { host: 'ck.diff.test', to: { kind: 'Service', name: 'ck' }, ...(tls ? { tls } : {}) },
+          annotations,
+        ),
+      ]);
+      const native = createProxyRuntime({ host: '127.0.0.1', httpPort: 0, httpsPort: false, table: t });
+      const nativePort = (await native.listen()).httpPort as number;
+      const hp = await startHaproxyFor(t, pem);
+      const cookieOf = (port: number): Promise<{ setCookie: string; cacheControl: string }> =>
+        new Promise((resolve, reject) => {
+          const req = request(
+            { host: '127.0.0.1', port, path: '/', headers: { host: 'ck.diff.test' }, agent: false },
+            (res) => {
+              res.resume();
+              res.on('end', () =>
+                resolve({
+                  setCookie: String(res.headers['set-cookie'] ?? '').replace(/=[0-9a-f]{32};/, '=<server>;'),
+                  cacheControl: String(res.headers['cache-control'] ?? ''),
+                }),
+              );
+            },
+          );
+          req.on('error', reject);
+          req.end();
+        });
+      try {
+        const h = await cookieOf(hp.port);
+        const n = await cookieOf(nativePort);
+        expect(n).toEqual(h);
+        expect(h.setCookie).toContain('=<server>;');
+      } finally {
+        await native.close({ graceMs: 200 });
+        await hp.stop();
+      }
+    },
+    60_000,
+  );
+});
