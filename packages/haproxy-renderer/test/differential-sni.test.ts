@@ -4,6 +4,7 @@ import {
   type EchoServer,
   freePort,
   makeTempDir,
+  prng,
   startHttpEcho,
   startTcpEcho,
   type TempDir,
@@ -56,17 +57,6 @@ function replay(port: number, hello: Buffer): Promise<string> {
     sock.on('close', () => finish('closed'));
     sock.setTimeout(8_000, () => finish('timeout'));
   });
-}
-
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('differential: SNI routing in public_ssl, indexed vs openshift, real HAProxy', () => {

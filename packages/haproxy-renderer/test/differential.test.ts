@@ -4,6 +4,7 @@ import {
   type EchoServer,
   freePort,
   makeTempDir,
+  prng,
   startHttpEcho,
   startHttpsEcho,
   type TempDir,
@@ -20,18 +21,6 @@ import {
 } from './fixtures/differential.ts';
 import { DEFAULT_PEM, PKI } from './fixtures/fourteen.ts';
 import { route, table } from './fixtures/routes.ts';
-
-/** Small deterministic PRNG (mulberry32) so the route sets and requests are reproducible. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Engine {
   layout: MapLayout;

@@ -7,9 +7,9 @@
  *
  * Run: `pnpm exec tsx --conditions=development bench/soak.ts`
  */
-import { type K8sObject, startK8sApiServer } from '@switchyard/testkit';
+import { type K8sObject, prng, startK8sApiServer } from '@switchyard/testkit';
 import { createRouteWatcher } from '../src/index.ts';
-import { diffState, kubeConfigFor, prng, route, slice } from '../test/helpers.ts';
+import { diffState, kubeConfigFor, route, slice } from '../test/helpers.ts';
 
 const seconds = Number(process.env.SOAK_SECONDS ?? 60);
 const rand = prng(Number(process.env.SOAK_SEED ?? 1));

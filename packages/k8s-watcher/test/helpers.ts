@@ -122,18 +122,6 @@ export function captureLogger(): { logger: WatcherLogger; lines: LogLine[] } {
   return { lines, logger: { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') } };
 }
 
-/** Seeded PRNG (mulberry32) so random scenarios are reproducible. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** JSON with sorted keys (list items and watch objects may order fields differently). */
 export function canonical(v: unknown): string {
   return JSON.stringify(v, (_k, val: unknown) =>

@@ -1,19 +1,10 @@
 import { type AddressInfo, createServer as createNetServer, type Socket } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { RouterEvent } from '@switchyard/route-model';
-import { type K8sApiServer, type K8sObject, startK8sApiServer } from '@switchyard/testkit';
+import { type K8sApiServer, type K8sObject, prng, startK8sApiServer } from '@switchyard/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRouteWatcher, type RouteWatcher, type RouteWatcherOptions } from '../src/index.ts';
-import {
-  captureLogger,
-  diffState,
-  kubeConfigFor,
-  namespace,
-  prng,
-  route,
-  slice,
-  waitFor,
-} from './helpers.ts';
+import { captureLogger, diffState, kubeConfigFor, namespace, route, slice, waitFor } from './helpers.ts';
 
 const open: { api?: K8sApiServer; watchers: RouteWatcher[] } = { watchers: [] };
 

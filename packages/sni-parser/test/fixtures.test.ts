@@ -1,6 +1,7 @@
+import { prng } from '@switchyard/testkit';
 import { describe, expect, it } from 'vitest';
 import { type ClientHelloResult, isGreaseValue, parseClientHello } from '../src/index.ts';
-import { handshakeBytes, loadFixtures, prng, refragment } from './helpers/tls-bytes.ts';
+import { handshakeBytes, loadFixtures, refragment } from './helpers/tls-bytes.ts';
 
 const fixtures = loadFixtures();
 const named = fixtures.map((f) => [f.file, f] as const);

@@ -120,15 +120,3 @@ export function record(message: Uint8Array, size = 16_384): Buffer {
   }
   return Buffer.concat(out);
 }
-
-/** Deterministic PRNG (mulberry32) for split points. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
