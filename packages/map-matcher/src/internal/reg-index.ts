@@ -1,6 +1,7 @@
 import { MapMatcherError } from '../errors.ts';
 import { compareMapLines } from '../sort.ts';
 import { type InputEncoding, inputBytes, toByteString } from './bytes.ts';
+import { HostTable } from './host-table.ts';
 import { translatePcre } from './pcre.ts';
 import { type ParsedKey, parseOpenShiftKey } from './route-key.ts';
 
@@ -39,8 +40,6 @@ interface HostPaths<T> {
   maxLen: number;
 }
 
-const PORT = /^[0-9]+$/;
-
 /**
  * Indexed `map_reg` matcher: OpenShift route and SNI keys in hashes, anything else in an
  * ordered regex list; the answer is the matching entry that ranks first, indexed or not.
@@ -49,8 +48,8 @@ export class RegIndex<T> {
   readonly order: RankOrder;
   #seq = 0;
   #size = 0;
-  readonly #routeExact = new Map<string, HostPaths<T>>();
-  readonly #routeWild = new Map<string, HostPaths<T>>();
+  readonly #routeExact = new HostTable<HostPaths<T>, Rec<T>>();
+  readonly #routeWild = new HostTable<HostPaths<T>, Rec<T>>();
   readonly #sniExact = new Map<string, Bucket<T>>();
   readonly #sniWild = new Map<string, Bucket<T>>();
   /** Non-indexed entries, in rank order. */
@@ -177,6 +176,7 @@ export class RegIndex<T> {
         this.#insertSorted(hp.rootAll, rec);
         hp.root = hp.rootAll[0];
       }
+      this.#syncHot(m, p.host, hp);
       return;
     }
     let pm: Map<string, Bucket<T>>;
@@ -186,6 +186,7 @@ export class RegIndex<T> {
     const b = pm.get(p.path);
     if (b === undefined) pm.set(p.path, [rec]);
     else this.#insertSorted(b, rec);
+    this.#syncHot(m, p.host, hp);
   }
 
   /** Removes one record; true if it was present. */
@@ -243,6 +244,7 @@ export class RegIndex<T> {
       }
     }
     if (hp.count === 0) m.delete(p.host);
+    else this.#syncHot(m, p.host, hp);
     if (this.#routeWild.size === 0) this.#wildBound = undefined;
     return true;
   }
@@ -289,11 +291,11 @@ export class RegIndex<T> {
     // slow path is fine.
     if (s.includes('\n')) return this.#slowLookup(s);
     let best: Rec<T> | undefined;
-    if (this.#routeExact.size > 0) best = this.#routeHost(this.#routeExact, s, best);
+    if (this.#routeExact.size > 0) best = this.#routeHost(this.#routeExact, s, 0, best);
     const dot = s.indexOf('.');
     const wb = this.#wildBound;
     if (dot !== -1 && wb !== undefined && (best === undefined || this.before(wb, best))) {
-      best = this.#routeHost(this.#routeWild, s.slice(dot + 1), best);
+      best = this.#routeHost(this.#routeWild, s, dot + 1, best);
     }
     const sb = this.#sniBound;
     if (sb !== undefined && (best === undefined || this.before(sb, best))) {
@@ -316,28 +318,53 @@ export class RegIndex<T> {
   }
 
   /**
-   * Route keys: `s` = host + optional "." + optional ":digits" + path + tail. The host holds no
-   * `/` or `:`, so everything before the first `/` is host, dot and port; the rest is the path.
+   * Route keys: `s` from `start` = host + optional "." + optional ":digits" + path + tail. The
+   * host holds no `/` or `:`, so everything before the first `/` is host, dot and port; the rest
+   * is the path. The host is probed as a range of `s`, without building the substring.
    */
-  #routeHost(m: Map<string, HostPaths<T>>, s: string, best: Rec<T> | undefined): Rec<T> | undefined {
-    const slash = s.indexOf('/');
+  #routeHost(
+    m: HostTable<HostPaths<T>, Rec<T>>,
+    s: string,
+    start: number,
+    best: Rec<T> | undefined,
+  ): Rec<T> | undefined {
+    const slash = s.indexOf('/', start);
     let end = slash === -1 ? s.length : slash;
-    const colon = s.indexOf(':');
-    let hostPart: string;
+    const colon = s.indexOf(':', start);
     if (colon !== -1 && colon < end) {
-      if (!PORT.test(s.slice(colon + 1, end))) return best;
-      hostPart = s.slice(0, colon);
+      // The port must be one or more digits.
+      if (colon + 1 === end) return best;
+      for (let i = colon + 1; i < end; i++) {
+        const c = s.charCodeAt(i);
+        if (c < 0x30 || c > 0x39) return best;
+      }
       end = colon;
-    } else {
-      hostPart = slash === -1 ? s : s.slice(0, slash);
     }
-    const hp = m.get(hostPart);
-    if (hp !== undefined) best = this.#paths(hp, s, slash, best);
-    if (hostPart.charCodeAt(end - 1) === 0x2e) {
-      const hp2 = m.get(hostPart.slice(0, -1));
-      if (hp2 !== undefined) best = this.#paths(hp2, s, slash, best);
+    const id = m.find(s, start, end);
+    if (id !== -1) best = this.#host(m, id, s, slash, best);
+    if (end > start && s.charCodeAt(end - 1) === 0x2e) {
+      const id2 = m.find(s, start, end - 1);
+      if (id2 !== -1) best = this.#host(m, id2, s, slash, best);
     }
     return best;
+  }
+
+  #host(
+    m: HostTable<HostPaths<T>, Rec<T>>,
+    id: number,
+    s: string,
+    slash: number,
+    best: Rec<T> | undefined,
+  ): Rec<T> | undefined {
+    // A host without paths: its root entry is the only candidate.
+    const root = m.hot(id);
+    if (root !== undefined) return best === undefined || this.before(root, best) ? root : best;
+    return this.#paths(m.at(id), s, slash, best);
+  }
+
+  /** Keeps the host's shortcut in step with its entries: the root when it has no paths. */
+  #syncHot(m: HostTable<HostPaths<T>, Rec<T>>, host: string, hp: HostPaths<T>): void {
+    m.setHot(host, hp.seg === undefined && hp.pre === undefined ? hp.root : undefined);
   }
 
   /**

@@ -1,0 +1,57 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { HostTable } from '../src/internal/host-table.ts';
+
+// The route index trusts HostTable to behave exactly like a Map keyed by byte strings, through
+// growth, deletions (backward shifts within probe runs) and arena rebuilds.
+const key = fc.string({
+  unit: fc.constantFrom('a', 'b', '.', '-', '\u00e9', '\u00ff', '\u0000'),
+  maxLength: 9,
+});
+const op = fc.oneof(
+  fc.record({ kind: fc.constant('set' as const), key, value: fc.integer() }),
+  fc.record({ kind: fc.constant('delete' as const), key }),
+);
+
+describe('HostTable', () => {
+  it('behaves like a Map under random sets and deletes (ranges probed inside longer strings)', () => {
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 400 }), fc.array(key, { maxLength: 30 }), (ops, probes) => {
+        const t = new HostTable<number, string>();
+        const m = new Map<string, number>();
+        for (const o of ops) {
+          if (o.kind === 'set') {
+            t.set(o.key, o.value);
+            t.setHot(o.key, `hot:${o.value}`);
+            m.set(o.key, o.value);
+          } else {
+            expect(t.delete(o.key)).toBe(m.delete(o.key));
+          }
+          expect(t.size).toBe(m.size);
+        }
+        for (const k of [...m.keys(), ...probes]) {
+          const id = t.find(`x/${k}:1`, 2, 2 + k.length);
+          expect(id === -1 ? undefined : t.at(id)).toBe(m.get(k));
+          expect(id === -1 ? undefined : t.hot(id)).toBe(m.has(k) ? `hot:${m.get(k)}` : undefined);
+          expect(t.get(k)).toBe(m.get(k));
+        }
+        expect(new Map(t.entries())).toEqual(m);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it.each([
+    { name: 'grows past many rebuilds and shrinks to empty', n: 5000 },
+    { name: 'small table', n: 40 },
+  ])('$name', ({ n }) => {
+    const t = new HostTable<number>();
+    for (let i = 0; i < n; i++) t.set(`host-${i}.example.com`, i);
+    for (let i = 0; i < n; i += 2) expect(t.delete(`host-${i}.example.com`)).toBe(true);
+    for (let i = 0; i < n; i++) expect(t.get(`host-${i}.example.com`)).toBe(i % 2 === 0 ? undefined : i);
+    for (let i = 1; i < n; i += 2) expect(t.delete(`host-${i}.example.com`)).toBe(true);
+    expect(t.size).toBe(0);
+    expect(t.get('host-1.example.com')).toBeUndefined();
+    expect(t.find('', 0, 0)).toBe(-1);
+  });
+});
