@@ -4,13 +4,13 @@
  * docs/benchmarks/route-model.md. Run with `pnpm bench` in this package (or `pnpm bench
  * route-model` from the repository root).
  */
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { createCertificate } from '@switchyard/testkit';
 import {
   type EndpointSlice,
   type Route,
@@ -111,37 +111,6 @@ function median(xs: number[]): number {
 function p95(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length * 0.95)]!;
-}
-
-// Real certificates for the certificate scenario (1 000 edge routes with their own cert).
-function makeCertificate(): { cert: string; key: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'route-model-bench-'));
-  try {
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:P-256',
-        '-nodes',
-        '-days',
-        '30',
-        '-subj',
-        '/CN=bench.apps.bench.test',
-        '-keyout',
-        join(dir, 'k.pem'),
-        '-out',
-        join(dir, 'c.pem'),
-      ],
-      { stdio: 'ignore' },
-    );
-    return { cert: readFileSync(join(dir, 'c.pem'), 'utf8'), key: readFileSync(join(dir, 'k.pem'), 'utf8') };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
 }
 
 console.log(`route-model bench: ${N} routes, ${N} services, ${N} EndpointSlices`);
@@ -248,7 +217,12 @@ console.log(
 
 // Certificates: 1 000 edge routes carrying their own certificate (extended validation parses them).
 const CERT_ROUTES = Math.min(1000, N);
-const { cert, key } = makeCertificate();
+// A real self-signed EC certificate (no subjectAltName, as the route's own certificate).
+const { cert, key } = await createCertificate({
+  commonName: 'bench.apps.bench.test',
+  altNames: [],
+  days: 30,
+});
 const certEvents: RouterEvent[] = [];
 for (let i = 0; i < CERT_ROUTES; i++) {
   const r = makeRoute(i);

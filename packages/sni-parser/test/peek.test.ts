@@ -1,14 +1,11 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect as netConnect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   connect as tlsConnect,
   createServer as createTlsServer,
   type Server as TlsServer,
   type TLSSocket,
 } from 'node:tls';
+import { createCertificate } from '@switchyard/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type PeekClientHelloOptions,
@@ -23,43 +20,16 @@ const chromium = loadFixtures().find((f) => f.file === 'chromium.bin');
 if (chromium === undefined) throw new Error('chromium fixture missing');
 const chromiumHello = chromium.bytes;
 
-let certDir = '';
 let key = '';
 let cert = '';
 const open: Array<{ close: () => unknown }> = [];
 
-beforeAll(() => {
-  certDir = mkdtempSync(join(tmpdir(), 'sni-parser-test-'));
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=backend.test',
-      '-addext',
-      'subjectAltName=DNS:backend.test',
-      '-keyout',
-      join(certDir, 'key.pem'),
-      '-out',
-      join(certDir, 'cert.pem'),
-    ],
-    { stdio: 'ignore' },
-  );
-  key = readFileSync(join(certDir, 'key.pem'), 'utf8');
-  cert = readFileSync(join(certDir, 'cert.pem'), 'utf8');
+beforeAll(async () => {
+  ({ key, cert } = await createCertificate({ commonName: 'backend.test', days: 1 }));
 });
 
 afterAll(() => {
   for (const s of open) s.close();
-  rmSync(certDir, { recursive: true, force: true });
 });
 
 function listen<T extends Server | TlsServer>(server: T): Promise<number> {
