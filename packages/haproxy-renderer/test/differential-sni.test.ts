@@ -1,19 +1,11 @@
 import { connect as netConnect, createServer, type AddressInfo } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import {
-  type EchoServer,
-  freePort,
-  makeTempDir,
-  prng,
-  startHttpEcho,
-  startTcpEcho,
-  type TempDir,
-} from '@switchyard/testkit';
+import { type EchoServer, prng, startHttpEcho, startTcpEcho } from '@switchyard/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HaproxyProcess, type MapLayout, type RenderOptions, renderHaproxyConfig } from '../src/index.ts';
+import { renderHaproxyConfig } from '../src/index.ts';
 import { buildRoutes, HOSTS, KIND_COUNT, PATHS, REQUEST_SNIS } from './fixtures/differential.ts';
-import { DEFAULT_PEM } from './fixtures/fourteen.ts';
 import { route, table } from './fixtures/routes.ts';
+import { type LayoutEngine, startLayoutEngines, stopLayoutEngines } from './helpers.ts';
 
 /** A real ClientHello carrying `sni`, captured from Node's TLS client. */
 function captureClientHello(sni: string): Promise<Buffer> {
@@ -60,7 +52,7 @@ function replay(port: number, hello: Buffer): Promise<string> {
 }
 
 describe('differential: SNI routing in public_ssl, indexed vs openshift, real HAProxy', () => {
-  const engines: { layout: MapLayout; dir: TempDir; proc: HaproxyProcess; options: RenderOptions }[] = [];
+  const engines: LayoutEngine[] = [];
   const tcp: EchoServer[] = [];
   let http: EchoServer;
   const hellos = new Map<string, Buffer>();
@@ -75,28 +67,11 @@ describe('differential: SNI routing in public_ssl, indexed vs openshift, real HA
         // Node refuses some names as SNI; they cannot be sent by this client.
       }
     }
-    for (const layout of ['openshift', 'indexed'] as const) {
-      const dir = await makeTempDir(`hrs-${layout}`);
-      const options: RenderOptions = {
-        workingDir: dir.path,
-        layout,
-        defaultCertificate: DEFAULT_PEM,
-        bindAddress: '127.0.0.1',
-        httpPort: await freePort(),
-        httpsPort: await freePort(),
-        maxConnections: 2000,
-      };
-      const proc = new HaproxyProcess({ workingDir: dir.path, stopTimeoutMs: 2_000 });
-      await proc.start(renderHaproxyConfig(table([]), options));
-      engines.push({ layout, dir, proc, options });
-    }
+    await startLayoutEngines('hrs', engines);
   });
 
   afterAll(async () => {
-    for (const e of engines) {
-      await e.proc.stop({ timeoutMs: 2_000 });
-      await e.dir.cleanup();
-    }
+    await stopLayoutEngines(engines);
     await Promise.all([http?.close(), ...tcp.map((t) => t.close())]);
   });
 

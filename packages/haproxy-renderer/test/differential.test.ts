@@ -1,16 +1,8 @@
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import {
-  type EchoServer,
-  freePort,
-  makeTempDir,
-  prng,
-  startHttpEcho,
-  startHttpsEcho,
-  type TempDir,
-} from '@switchyard/testkit';
+import { type EchoServer, prng, startHttpEcho, startHttpsEcho } from '@switchyard/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HaproxyProcess, type MapLayout, type RenderOptions, renderHaproxyConfig } from '../src/index.ts';
+import { renderHaproxyConfig } from '../src/index.ts';
 import {
   buildRoutes,
   HOSTS,
@@ -19,15 +11,9 @@ import {
   REQUEST_HOSTS,
   REQUEST_PATHS,
 } from './fixtures/differential.ts';
-import { DEFAULT_PEM, PKI } from './fixtures/fourteen.ts';
+import { PKI } from './fixtures/fourteen.ts';
 import { route, table } from './fixtures/routes.ts';
-
-interface Engine {
-  layout: MapLayout;
-  dir: TempDir;
-  proc: HaproxyProcess;
-  options: RenderOptions;
-}
+import { type LayoutEngine, startLayoutEngines, stopLayoutEngines } from './helpers.ts';
 
 /** Which route answered: status, redirect location and the route's cookie name (its routing key). */
 function outcome(res: {
@@ -38,7 +24,13 @@ function outcome(res: {
   return `${res.statusCode} ${res.headers.location ?? ''} ${cookie}`;
 }
 
-function ask(engine: Engine, tls: boolean, host: string, path: string, agent: HttpAgent): Promise<string> {
+function ask(
+  engine: LayoutEngine,
+  tls: boolean,
+  host: string,
+  path: string,
+  agent: HttpAgent,
+): Promise<string> {
   const t0 = Date.now();
   return new Promise<string>((resolve) => {
     const options = {
@@ -70,34 +62,17 @@ const HTTPS_PER_SET = Number(process.env.DIFF_HTTPS ?? 150);
 describe('differential: indexed vs openshift layout in real HAProxy', () => {
   let echo: EchoServer;
   let secureEcho: EchoServer;
-  const engines: Engine[] = [];
+  const engines: LayoutEngine[] = [];
 
   beforeAll(async () => {
     echo = await startHttpEcho({ name: 'echo' });
     // Re-encrypt routes need a TLS backend (a plain one makes HAProxy retry for seconds).
     secureEcho = await startHttpsEcho({ name: 'secure', ...PKI.backend });
-    for (const layout of ['openshift', 'indexed'] as const) {
-      const dir = await makeTempDir(`hrd-${layout}`);
-      const options: RenderOptions = {
-        workingDir: dir.path,
-        layout,
-        defaultCertificate: DEFAULT_PEM,
-        bindAddress: '127.0.0.1',
-        httpPort: await freePort(),
-        httpsPort: await freePort(),
-        maxConnections: 2000,
-      };
-      const proc = new HaproxyProcess({ workingDir: dir.path, stopTimeoutMs: 2_000 });
-      await proc.start(renderHaproxyConfig(table([]), options));
-      engines.push({ layout, dir, proc, options });
-    }
+    await startLayoutEngines('hrd', engines);
   });
 
   afterAll(async () => {
-    for (const e of engines) {
-      await e.proc.stop({ timeoutMs: 2_000 });
-      await e.dir.cleanup();
-    }
+    await stopLayoutEngines(engines);
     await echo?.close();
     await secureEcho?.close();
   });

@@ -1,14 +1,17 @@
 /** Shared test helpers: render into a temporary directory and run the real `haproxy -c`. */
 import { join } from 'node:path';
 import type { RoutingTable } from '@switchyard/route-model';
-import { checkHaproxyConfig, makeTempDir } from '@switchyard/testkit';
+import { checkHaproxyConfig, freePort, makeTempDir, type TempDir } from '@switchyard/testkit';
 import {
+  HaproxyProcess,
+  type MapLayout,
   type RenderOptions,
   type RenderResult,
   renderHaproxyConfig,
   writeRenderedFiles,
 } from '../src/index.ts';
 import { DEFAULT_PEM } from './fixtures/fourteen.ts';
+import { table } from './fixtures/routes.ts';
 
 export interface CheckedRender {
   result: RenderResult;
@@ -72,4 +75,54 @@ export async function whoAnswers(port: number, host: string, path: string): Prom
   const r = await get(port, host, path);
   const b = r.headers['x-backend'];
   return r.status === 200 && typeof b === 'string' ? b : `status:${r.status}`;
+}
+
+/**
+ * Options for a HAProxy that really serves: on 127.0.0.1 with two free ports, the default
+ * certificate and 2000 connections; `extra` adds or overrides fields.
+ */
+export async function liveOptions(
+  workingDir: string,
+  extra: Partial<RenderOptions> = {},
+): Promise<RenderOptions> {
+  return {
+    workingDir,
+    defaultCertificate: DEFAULT_PEM,
+    bindAddress: '127.0.0.1',
+    httpPort: await freePort(),
+    httpsPort: await freePort(),
+    maxConnections: 2000,
+    ...extra,
+  };
+}
+
+/** One running HAProxy of a differential test, with the map layout it renders. */
+export interface LayoutEngine {
+  layout: MapLayout;
+  dir: TempDir;
+  proc: HaproxyProcess;
+  options: RenderOptions;
+}
+
+/**
+ * Starts one HAProxy per map layout (openshift, then indexed) on an empty table, each in its
+ * own `<dirPrefix>-<layout>` directory. Each is pushed to `into` as soon as it runs, so that
+ * {@link stopLayoutEngines} in `afterAll` stops it even if a later one fails to start.
+ */
+export async function startLayoutEngines(dirPrefix: string, into: LayoutEngine[]): Promise<void> {
+  for (const layout of ['openshift', 'indexed'] as const) {
+    const dir = await makeTempDir(`${dirPrefix}-${layout}`);
+    const options = await liveOptions(dir.path, { layout });
+    const proc = new HaproxyProcess({ workingDir: dir.path, stopTimeoutMs: 2_000 });
+    await proc.start(renderHaproxyConfig(table([]), options));
+    into.push({ layout, dir, proc, options });
+  }
+}
+
+/** Stops the HAProxies of {@link startLayoutEngines} and removes their directories. */
+export async function stopLayoutEngines(engines: readonly LayoutEngine[]): Promise<void> {
+  for (const e of engines) {
+    await e.proc.stop({ timeoutMs: 2_000 });
+    await e.dir.cleanup();
+  }
 }

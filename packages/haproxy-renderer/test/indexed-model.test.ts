@@ -1,8 +1,10 @@
+import type { RouteEntry } from '@switchyard/route-model';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { renderHaproxyConfig } from '../src/index.ts';
 import {
   buildRoutes,
+  type RouteChoice,
   HOSTS,
   indexedLookup,
   indexedSni,
@@ -28,6 +30,17 @@ const req = fc.record({
   path: fc.constantFrom(...REQUEST_PATHS),
 });
 
+/** The routes `buildRoutes` makes of `cs`, each served by one (unused) server. */
+const routesOf = (cs: readonly RouteChoice[]): RouteEntry[] =>
+  buildRoutes(cs, (s) =>
+    route({ ...s, services: [{ name: 'svc', servers: [{ ip: '127.0.0.1', port: 1 }] }] }),
+  );
+
+/** The files the indexed layout renders for `routes` (they hold both layouts' maps). */
+const indexedFiles = (routes: RouteEntry[]) =>
+  renderHaproxyConfig(table(routes), { workingDir: '/w', layout: 'indexed', defaultCertificate: DEFAULT_PEM })
+    .files;
+
 /** `base` as HAProxy builds it: lower-cased Host + path without the query string. */
 const base = (host: string, path: string) => host.toLowerCase() + path.replace(/\?.*$/, '');
 
@@ -38,14 +51,7 @@ describe('indexed layout model: the rendered tree maps answer what the map_reg s
         fc.array(choice, { minLength: 1, maxLength: 25 }),
         fc.array(req, { minLength: 1, maxLength: 30 }),
         (cs, rs) => {
-          const routes = buildRoutes(cs, (s) =>
-            route({ ...s, services: [{ name: 'svc', servers: [{ ip: '127.0.0.1', port: 1 }] }] }),
-          );
-          const { files } = renderHaproxyConfig(table(routes), {
-            workingDir: '/w',
-            layout: 'indexed',
-            defaultCertificate: DEFAULT_PEM,
-          });
+          const files = indexedFiles(routesOf(cs));
           for (const r of rs) {
             const b = base(r.host, r.path);
             for (const m of ['http_be', 'route_http_redirect', 'edge_reencrypt_be'] as const) {
@@ -62,14 +68,7 @@ describe('indexed layout model: the rendered tree maps answer what the map_reg s
   it('for random route sets and SNI values (passthrough and TCP backend choice in public_ssl)', () => {
     fc.assert(
       fc.property(fc.array(choice, { minLength: 1, maxLength: 25 }), (cs) => {
-        const routes = buildRoutes(cs, (s) =>
-          route({ ...s, services: [{ name: 'svc', servers: [{ ip: '127.0.0.1', port: 1 }] }] }),
-        );
-        const { files } = renderHaproxyConfig(table(routes), {
-          workingDir: '/w',
-          layout: 'indexed',
-          defaultCertificate: DEFAULT_PEM,
-        });
+        const files = indexedFiles(routesOf(cs));
         for (const sni of REQUEST_SNIS) expect(indexedSni(files, sni), sni).toBe(openshiftSni(files, sni));
       }),
       { seed: 20261127, numRuns: 300 },
@@ -84,11 +83,7 @@ describe('indexed layout model: the rendered tree maps answer what the map_reg s
     ['port and trailing dot are ignored', ['/a'], 'a.test.:8080/a/x'],
   ])('%s', (_name, paths, b) => {
     const routes = paths.map((p, i) => route({ name: `p${i}`, host: 'a.test', path: p }));
-    const { files } = renderHaproxyConfig(table(routes), {
-      workingDir: '/w',
-      layout: 'indexed',
-      defaultCertificate: DEFAULT_PEM,
-    });
+    const files = indexedFiles(routes);
     expect(indexedLookup(files, 'http_be', b)).toBe(openshiftLookup(files, 'http_be', b));
   });
 });

@@ -1,11 +1,11 @@
 /** Route policies (annotations and header actions) observed end to end through a real HAProxy. */
 import { request as httpsRequest } from 'node:https';
-import { type EchoServer, freePort, makeTempDir, startHttpEcho, type TempDir } from '@switchyard/testkit';
+import { type EchoServer, makeTempDir, startHttpEcho, type TempDir } from '@switchyard/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HaproxyProcess, type RenderOptions, renderHaproxyConfig } from '../src/index.ts';
-import { DEFAULT_PEM, PKI } from './fixtures/fourteen.ts';
+import { PKI } from './fixtures/fourteen.ts';
 import { route, table } from './fixtures/routes.ts';
-import { get } from './helpers.ts';
+import { get, liveOptions } from './helpers.ts';
 
 interface Echo {
   url: string;
@@ -41,14 +41,7 @@ describe('route policies through a real HAProxy', () => {
   beforeAll(async () => {
     tmp = await makeTempDir('hrpol');
     echo = await startHttpEcho({ name: 'echo' });
-    options = {
-      workingDir: tmp.path,
-      defaultCertificate: DEFAULT_PEM,
-      bindAddress: '127.0.0.1',
-      httpPort: await freePort(),
-      httpsPort: await freePort(),
-      maxConnections: 2000,
-    };
+    options = await liveOptions(tmp.path);
     const svc = [{ name: 'echo', servers: [{ ip: '127.0.0.1', port: echo.port }] }];
     const render = renderHaproxyConfig(
       table([

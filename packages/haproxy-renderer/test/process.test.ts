@@ -1,12 +1,12 @@
 import { stat, readdir, readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
-import { type EchoServer, freePort, makeTempDir, type TempDir, startHttpEcho } from '@switchyard/testkit';
+import { type EchoServer, makeTempDir, type TempDir, startHttpEcho } from '@switchyard/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HaproxyProcess, type RenderOptions, renderHaproxyConfig } from '../src/index.ts';
 import { DEFAULT_PEM, PKI } from './fixtures/fourteen.ts';
 import { route, table } from './fixtures/routes.ts';
-import { whoAnswers } from './helpers.ts';
+import { liveOptions, whoAnswers } from './helpers.ts';
 
 describe('HaproxyProcess (real HAProxy, master-worker)', () => {
   let tmp: TempDir;
@@ -34,14 +34,7 @@ describe('HaproxyProcess (real HAProxy, master-worker)', () => {
     tmp = await makeTempDir('hrp');
     a = await startHttpEcho({ name: 'a' });
     b = await startHttpEcho({ name: 'b' });
-    opts = {
-      workingDir: tmp.path,
-      defaultCertificate: DEFAULT_PEM,
-      bindAddress: '127.0.0.1',
-      httpPort: await freePort(),
-      httpsPort: await freePort(),
-      maxConnections: 2000,
-    };
+    opts = await liveOptions(tmp.path);
     proc = new HaproxyProcess({ workingDir: tmp.path, stopTimeoutMs: 5_000 });
     await proc.start(renderHaproxyConfig(tableWith([{ name: 'a', host: 'a.test', echo: a }]), opts));
     busy = createServer();
@@ -159,16 +152,7 @@ describe('HaproxyProcess reports an unexpected exit', () => {
     const exits: (string | null)[] = [];
     const proc = new HaproxyProcess({ workingDir: tmp.path, onExit: (_code, signal) => exits.push(signal) });
     try {
-      await proc.start(
-        renderHaproxyConfig(table([]), {
-          workingDir: tmp.path,
-          defaultCertificate: DEFAULT_PEM,
-          bindAddress: '127.0.0.1',
-          httpPort: await freePort(),
-          httpsPort: await freePort(),
-          maxConnections: 100,
-        }),
-      );
+      await proc.start(renderHaproxyConfig(table([]), await liveOptions(tmp.path, { maxConnections: 100 })));
       process.kill(proc.pid as number, 'SIGKILL');
       for (let i = 0; i < 200 && proc.running; i++) await new Promise((r) => setTimeout(r, 10));
       expect(proc.running).toBe(false);

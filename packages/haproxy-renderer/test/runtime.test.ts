@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { type EchoServer, freePort, makeTempDir, startHttpEcho, type TempDir } from '@switchyard/testkit';
+import { type EchoServer, makeTempDir, startHttpEcho, type TempDir } from '@switchyard/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   HaproxyProcess,
@@ -11,7 +11,7 @@ import {
 } from '../src/index.ts';
 import { DEFAULT_PEM, PKI } from './fixtures/fourteen.ts';
 import { type RouteSpec, route, table } from './fixtures/routes.ts';
-import { whoAnswers } from './helpers.ts';
+import { liveOptions, whoAnswers } from './helpers.ts';
 
 const base: RenderOptions = { workingDir: '/w', defaultCertificate: DEFAULT_PEM, dynamicServers: true };
 const web = (over: Partial<RouteSpec> = {}, n = 1, weight = 1): RouteSpec => ({
@@ -186,16 +186,7 @@ describe.each(['openshift', 'indexed'] as const)(
     beforeAll(async () => {
       tmp = await makeTempDir('hrr');
       for (let i = 0; i < 20; i++) echoes.push(await startHttpEcho({ name: `e${i}` }));
-      options = {
-        workingDir: tmp.path,
-        defaultCertificate: DEFAULT_PEM,
-        bindAddress: '127.0.0.1',
-        httpPort: await freePort(),
-        httpsPort: await freePort(),
-        maxConnections: 2000,
-        dynamicServers: true,
-        layout,
-      };
+      options = await liveOptions(tmp.path, { dynamicServers: true, layout });
       proc = new HaproxyProcess({ workingDir: tmp.path, stopTimeoutMs: 2_000 });
       await proc.start(scaled(1));
     });
