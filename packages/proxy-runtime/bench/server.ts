@@ -22,9 +22,19 @@ function ready(port: number, tlsPort?: number): void {
 
 const hostOf = (h: string | undefined): string => (h ?? '').toLowerCase().replace(/:[0-9]+$/, '');
 
-if (kind === 'native') {
+if (kind === 'native' || kind === 'native-baseline') {
   const cert = await createCertificate({ commonName: 'default.bench.test' });
-  const rt = createProxyRuntime({
+  // `native-baseline`: another copy of this package's src (BENCH_BASELINE=<dir>/src/index.ts),
+  // e.g. the previous commit, measured side by side with the working tree.
+  const create =
+    kind === 'native'
+      ? createProxyRuntime
+      : (
+          (await import(process.env.BENCH_BASELINE as string)) as {
+            createProxyRuntime: typeof createProxyRuntime;
+          }
+        ).createProxyRuntime;
+  const rt = create({
     host: '127.0.0.1',
     httpPort: 0,
     httpsPort: 0,

@@ -93,6 +93,8 @@ export interface BackendState {
   /** Cumulative weight table for `source` hashing. */
   readonly cumulative: readonly number[];
   readonly totalWeight: number;
+  /** This backend's metrics counters, looked up once (see `MetricsRegistry.backendOf`). */
+  counters: CounterSet | undefined;
 }
 
 function backendMode(r: RouteEntry): 'http' | 'tcp' {
@@ -261,6 +263,7 @@ export function buildBackend(
     queue: [],
     cumulative,
     totalWeight: total,
+    counters: undefined,
   };
 }
 

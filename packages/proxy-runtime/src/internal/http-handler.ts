@@ -78,6 +78,17 @@ function forwardedFor(c: ConnInfo): string {
   return v;
 }
 
+const portStrings = new Map<number, string>();
+/** Listener ports as strings, converted once (there are one or two per process). */
+function portString(port: number): string {
+  let v = portStrings.get(port);
+  if (v === undefined) {
+    v = String(port);
+    if (portStrings.size < 64) portStrings.set(port, v);
+  }
+  return v;
+}
+
 const MONITOR_BODY = '<html><body><h1>200 OK</h1>\nService ready.\n</body></html>\n';
 
 function stripPort(host: string): string {
@@ -200,7 +211,7 @@ export function handleRequest(core: ProxyCore, req: Req, res: Res): void {
     return;
   }
   ex.backend = backend;
-  const bm = core.metrics.backend(backend.name);
+  const bm = core.metrics.backendOf(backend);
   bm.requests++;
   if (!isAllowed(backend.allowlist, conn.clientIp)) {
     // `tcp-request content reject`: the connection is closed without a response.
@@ -312,7 +323,7 @@ function finish(core: ProxyCore, ex: Exchange): void {
   ex.logged = true;
   const seconds = (Date.now() - ex.start) / 1000;
   if (ex.backend) {
-    const bm = core.metrics.backend(ex.backend.name);
+    const bm = core.metrics.backendOf(ex.backend);
     recordResponse(bm, ex.status, seconds);
     bm.bytesIn += ex.bytesIn;
     bm.bytesOut += ex.bytesOut;
@@ -395,17 +406,15 @@ export function upstreamHeaders(
   if (policy !== 'never') {
     const { conn: c } = ex;
     const proto = c.frontend === 'https' ? 'https' : 'http';
-    const forIp = forwardedFor(c);
-    const add = (name: string, value: string): void => {
-      if (policy === 'if-none' && present?.has(name.toLowerCase())) return;
-      out.push(name, value);
-    };
-    add('X-Forwarded-For', c.clientIp);
-    add('X-Forwarded-Host', ex.host);
-    add('X-Forwarded-Port', String(c.dstPort));
-    add('X-Forwarded-Proto', proto);
-    if (c.h2) add('X-Forwarded-Proto-Version', 'h2');
-    add('Forwarded', `for=${forIp};host=${ex.host};proto=${proto}`);
+    // `if-none` keeps a client's header and adds ours only where the client sent none.
+    const keep = policy === 'if-none' ? present : undefined;
+    if (!keep?.has('x-forwarded-for')) out.push('X-Forwarded-For', c.clientIp);
+    if (!keep?.has('x-forwarded-host')) out.push('X-Forwarded-Host', ex.host);
+    if (!keep?.has('x-forwarded-port')) out.push('X-Forwarded-Port', portString(c.dstPort));
+    if (!keep?.has('x-forwarded-proto')) out.push('X-Forwarded-Proto', proto);
+    if (c.h2 && !keep?.has('x-forwarded-proto-version')) out.push('X-Forwarded-Proto-Version', 'h2');
+    if (!keep?.has('forwarded'))
+      out.push('Forwarded', `for=${forwardedFor(c)};host=${ex.host};proto=${proto}`);
   }
   for (const a of backend.requestHeaders) {
     const ln = a.name.toLowerCase();
@@ -456,7 +465,7 @@ function forward(
   sticky: boolean,
   attempt: number,
 ): void {
-  const { req, res } = ex;
+  const { req } = ex;
   ex.server = server;
   server.active++;
   const sm = core.metrics.serverOf(server);
@@ -491,14 +500,6 @@ function forward(
     sock[kIdle] = idle;
     socket.setTimeout(idle);
   }
-  let responded = false;
-  let pending: Buffer | undefined;
-  const flush = (): void => {
-    if (pending === undefined || ex.finished) return;
-    const chunk = pending;
-    pending = undefined;
-    (res as ServerResponse).write(chunk);
-  };
   const opts: Dispatcher.DispatchOptions = {
     method: req.method ?? 'GET',
     path,
@@ -510,97 +511,186 @@ function forward(
   // undici would derive SNI (and the name it verifies) from the Host header; re-encrypt must
   // use the service host name instead.
   if (backend.upstreamTls) (opts as { servername?: string }).servername = backend.upstreamTls.servername;
-  const handler: Dispatcher.DispatchHandler = {
-    onConnect(abort) {
-      if (ex.finished) abort(new Error('client closed'));
-      else ex.upstreamAbort = abort;
-    },
-    onHeaders(statusCode, rawHeaders, resume, statusText) {
-      if (statusCode < 200) return true;
-      responded = true;
-      ex.status = statusCode;
-      if (ex.finished) return false;
-      const headers = responseHeaders(ex, backend, server, sticky, rawHeaders, statusCode);
-      if (ex.conn.h2) {
-        (res as Http2ServerResponse).writeHead(statusCode, toObject(headers));
-      } else {
-        (res as ServerResponse).writeHead(statusCode, statusText, headers);
-      }
-      res.on('drain', resume);
-      return true;
-    },
-    onData(chunk) {
-      ex.bytesOut += chunk.length;
-      // Hold one chunk until the parser has finished this read: a response that completes in
-      // the same read then goes out as head + body in a single write (`end(chunk)`); a streamed
-      // one is delayed by a microtask only.
-      if (pending !== undefined) {
-        const prev = pending;
-        pending = chunk;
-        return (res as ServerResponse).write(prev);
-      }
-      pending = chunk;
-      queueMicrotask(flush);
-      return true;
-    },
-    onComplete() {
-      ex.upstreamAbort = undefined;
-      const last = pending;
-      pending = undefined;
-      if (last !== undefined) res.end(last);
-      else res.end();
-    },
-    onError(err) {
-      ex.upstreamAbort = undefined;
-      if (ex.finished) return;
-      if (!responded) {
-        if (isConnectFailure(err)) {
-          sm.connectionErrors++;
-          core.metrics.backend(backend.name).connectionErrors++;
-          if (attempt === 0 && !(body && ex.body?.readableDidRead)) {
-            // `option redispatch`: one more try, on another server when there is one.
-            releaseAttempt(ex, sm);
-            const other =
-              pickServer(backend, ex.conn.clientIp, server) ?? (server.draining ? undefined : server);
-            if (other) {
-              forward(core, ex, backend, other, false, 1);
-              return;
-            }
-          }
-          ex.termination = 'connect-failed';
-          serve503(core, ex);
-          return;
-        }
-        if (
-          attempt === 0 &&
-          isReusedSocketReset(err) &&
-          !body &&
-          RETRYABLE_METHODS.has(req.method ?? '') &&
-          !server.draining
-        ) {
-          // A kept-alive upstream connection closed as we reused it: safe to retry once.
+  pool.dispatch(opts, new Upstream(core, ex, backend, server, sticky, attempt, body, sm));
+}
+
+/** Largest last chunk sent as one string with the response head (one `write` instead of `writev`). */
+const JOIN_LIMIT = 16_384;
+
+/**
+ * The undici handler of one upstream attempt. A class rather than a closure set: one
+ * allocation per request, methods shared on the prototype.
+ */
+class Upstream implements Dispatcher.DispatchHandler {
+  readonly #core: ProxyCore;
+  readonly #ex: Exchange;
+  readonly #backend: BackendState;
+  readonly #server: ServerState;
+  readonly #sticky: boolean;
+  readonly #attempt: number;
+  readonly #body: boolean;
+  readonly #sm: CounterSet;
+  #responded = false;
+  #pending: Buffer | undefined = undefined;
+  #resume: (() => void) | undefined = undefined;
+  #waitingDrain = false;
+  #flushQueued = false;
+  /** Whether any body bytes went to the client (until then Node still holds the head). */
+  #wrote = false;
+
+  constructor(
+    core: ProxyCore,
+    ex: Exchange,
+    backend: BackendState,
+    server: ServerState,
+    sticky: boolean,
+    attempt: number,
+    body: boolean,
+    sm: CounterSet,
+  ) {
+    this.#core = core;
+    this.#ex = ex;
+    this.#backend = backend;
+    this.#server = server;
+    this.#sticky = sticky;
+    this.#attempt = attempt;
+    this.#body = body;
+    this.#sm = sm;
+  }
+
+  onConnect(abort: (err?: Error) => void): void {
+    const ex = this.#ex;
+    if (ex.finished) abort(new Error('client closed'));
+    else ex.upstreamAbort = abort;
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
+    if (statusCode < 200) return true;
+    const ex = this.#ex;
+    this.#responded = true;
+    ex.status = statusCode;
+    if (ex.finished) return false;
+    const headers = responseHeaders(ex, this.#backend, this.#server, this.#sticky, rawHeaders, statusCode);
+    if (ex.conn.h2) {
+      (ex.res as Http2ServerResponse).writeHead(statusCode, toObject(headers));
+    } else {
+      (ex.res as ServerResponse).writeHead(statusCode, statusText, headers);
+    }
+    this.#resume = resume;
+    return true;
+  }
+
+  /** `write` with backpressure: a full client buffer pauses undici until 'drain'. */
+  #write(chunk: Buffer): boolean {
+    const res = this.#ex.res as ServerResponse;
+    this.#wrote = true;
+    if (res.write(chunk)) return true;
+    if (!this.#waitingDrain && this.#resume) {
+      this.#waitingDrain = true;
+      res.once('drain', this.#onDrain);
+    }
+    return false;
+  }
+
+  #onDrain = (): void => {
+    this.#waitingDrain = false;
+    this.#resume?.();
+  };
+
+  #flush = (): void => {
+    this.#flushQueued = false;
+    const chunk = this.#pending;
+    if (chunk === undefined || this.#ex.finished) return;
+    this.#pending = undefined;
+    this.#write(chunk);
+  };
+
+  onData(chunk: Buffer): boolean {
+    this.#ex.bytesOut += chunk.length;
+    // Hold one chunk until the parser has finished this read: a response that completes in
+    // the same read then goes out as head + body in a single write (`end(chunk)`); a streamed
+    // one is delayed by a microtask only.
+    const prev = this.#pending;
+    this.#pending = chunk;
+    if (prev !== undefined) return this.#write(prev);
+    if (!this.#flushQueued) {
+      this.#flushQueued = true;
+      queueMicrotask(this.#flush);
+    }
+    return true;
+  }
+
+  onComplete(): void {
+    const ex = this.#ex;
+    ex.upstreamAbort = undefined;
+    const last = this.#pending;
+    this.#pending = undefined;
+    const res = ex.res as ServerResponse;
+    if (last === undefined) res.end();
+    else if (!this.#wrote && !ex.conn.h2 && last.length <= JOIN_LIMIT) {
+      // `writeHead` only stored the head; with a string body Node sends head and body as one
+      // string in a single write instead of a writev of two buffers. latin1 maps bytes 1:1,
+      // so the body is unchanged.
+      res.end(last.toString('latin1'), 'latin1');
+    } else res.end(last);
+  }
+
+  onError(err: Error): void {
+    const ex = this.#ex;
+    ex.upstreamAbort = undefined;
+    if (ex.finished) return;
+    const core = this.#core;
+    const backend = this.#backend;
+    const server = this.#server;
+    const sm = this.#sm;
+    const body = this.#body;
+    const req = ex.req;
+    if (!this.#responded) {
+      if (isConnectFailure(err)) {
+        sm.connectionErrors++;
+        core.metrics.backendOf(backend).connectionErrors++;
+        if (this.#attempt === 0 && !(body && ex.body?.readableDidRead)) {
+          // `option redispatch`: one more try, on another server when there is one.
           releaseAttempt(ex, sm);
-          forward(core, ex, backend, server, sticky, 1);
-          return;
+          const other =
+            pickServer(backend, ex.conn.clientIp, server) ?? (server.draining ? undefined : server);
+          if (other) {
+            forward(core, ex, backend, other, false, 1);
+            return;
+          }
         }
-        const code = (err as { code?: string }).code;
-        if (code === 'UND_ERR_HEADERS_TIMEOUT') {
-          ex.termination = 'server-timeout';
-          ex.status = 504;
-          replyError(ex, 504, 'Gateway Timeout');
-          return;
-        }
-        ex.termination = `upstream-error:${code ?? 'unknown'}`;
-        ex.status = 502;
-        replyError(ex, 502, 'Bad Gateway');
+        ex.termination = 'connect-failed';
+        serve503(core, ex);
         return;
       }
-      // The response had started: the only honest signal left is to cut the connection.
-      ex.termination = `upstream-error:${(err as { code?: string }).code ?? 'unknown'}`;
-      res.destroy();
-    },
-  };
-  pool.dispatch(opts, handler);
+      if (
+        this.#attempt === 0 &&
+        isReusedSocketReset(err) &&
+        !body &&
+        RETRYABLE_METHODS.has(req.method ?? '') &&
+        !server.draining
+      ) {
+        // A kept-alive upstream connection closed as we reused it: safe to retry once.
+        releaseAttempt(ex, sm);
+        forward(core, ex, backend, server, this.#sticky, 1);
+        return;
+      }
+      const code = (err as { code?: string }).code;
+      if (code === 'UND_ERR_HEADERS_TIMEOUT') {
+        ex.termination = 'server-timeout';
+        ex.status = 504;
+        replyError(ex, 504, 'Gateway Timeout');
+        return;
+      }
+      ex.termination = `upstream-error:${code ?? 'unknown'}`;
+      ex.status = 502;
+      replyError(ex, 502, 'Bad Gateway');
+      return;
+    }
+    // The response had started: the only honest signal left is to cut the connection.
+    ex.termination = `upstream-error:${(err as { code?: string }).code ?? 'unknown'}`;
+    ex.res.destroy();
+  }
 }
 
 function releaseAttempt(ex: Exchange, sm: CounterSet): void {

@@ -67,6 +67,15 @@ export class MetricsRegistry {
     return c;
   }
 
+  /** Counters of a backend, cached on its state object (no keyed lookup per request). */
+  backendOf(b: { name: string; counters: CounterSet | undefined }): CounterSet {
+    // A backend state object lives only while its route is unchanged in the table; counters
+    // are pruned only for backends that left it, so the cached reference stays the registry's
+    // for every request routed through the current table.
+    b.counters ??= this.backend(b.name);
+    return b.counters;
+  }
+
   /** Counters of a server line, cached on it. */
   serverOf(s: { backend: string; id: string; counters: CounterSet | undefined }): CounterSet {
     // Counters are pruned only for backends that left the table, whose server lines are not
