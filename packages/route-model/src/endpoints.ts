@@ -285,3 +285,117 @@ export function filterServersByPort(
   if (preferPort === '') return servers;
   return servers.filter((s) => s.portName === preferPort || String(s.port) === preferPort);
 }
+
+type Checker = (v: unknown) => boolean;
+const absent = (v: unknown): boolean => v === undefined || v === null;
+const isObj = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+const optString: Checker = (v) => absent(v) || typeof v === 'string';
+const optNumber: Checker = (v) => absent(v) || (typeof v === 'number' && Number.isFinite(v));
+const optStringMap: Checker = (v) =>
+  absent(v) || (isObj(v) && Object.values(v).every((x) => typeof x === 'string'));
+
+/** First field of `o` (under `prefix`) that fails its check, as `field: Invalid value: ...`. */
+function firstBadField(
+  o: Record<string, unknown>,
+  prefix: string,
+  checks: readonly [string, Checker, string][],
+): string | undefined {
+  for (const [field, check, what] of checks) {
+    if (!check(o[field])) return `${prefix}${field}: Invalid value: must be ${what}`;
+  }
+  return undefined;
+}
+
+function listProblem(
+  list: unknown,
+  field: string,
+  item: (o: Record<string, unknown>, prefix: string) => string | undefined,
+): string | undefined {
+  if (absent(list)) return undefined;
+  if (!Array.isArray(list)) return `${field}: Invalid value: must be a list`;
+  for (const [i, x] of list.entries()) {
+    if (!isObj(x)) return `${field}[${i}]: Invalid value: must be an object`;
+    const p = item(x, `${field}[${i}].`);
+    if (p !== undefined) return p;
+  }
+  return undefined;
+}
+
+/**
+ * The first field of an EndpointSlice that endpoint resolution reads and that has the wrong JSON
+ * type (objects from files skip the API server's schema); undefined when the slice is usable.
+ *
+ * @param slice - the object as received
+ * @returns `field: Invalid value: must be ...`, or undefined
+ */
+export function endpointSliceShapeProblem(slice: unknown): string | undefined {
+  if (!isObj(slice)) return 'EndpointSlice: Invalid value: must be an object';
+  const meta = slice.metadata;
+  if (!isObj(meta)) return 'metadata: Invalid value: must be an object';
+  if (!optStringMap(meta.labels)) return 'metadata.labels: Invalid value: must be a map of strings';
+  if (!optString(slice.addressType)) return 'addressType: Invalid value: must be a string';
+  const endpoints = listProblem(slice.endpoints, 'endpoints', (ep, prefix) => {
+    const bad = firstBadField(ep, prefix, [['hostname', optString, 'a string']]);
+    if (bad !== undefined) return bad;
+    const addresses = ep.addresses;
+    if (!absent(addresses) && (!Array.isArray(addresses) || addresses.some((a) => typeof a !== 'string')))
+      return `${prefix}addresses: Invalid value: must be a list of strings`;
+    const cond = ep.conditions;
+    if (!absent(cond)) {
+      if (!isObj(cond)) return `${prefix}conditions: Invalid value: must be an object`;
+      if (!absent(cond.ready) && typeof cond.ready !== 'boolean')
+        return `${prefix}conditions.ready: Invalid value: must be a boolean`;
+    }
+    const ref = ep.targetRef;
+    if (!absent(ref)) {
+      if (!isObj(ref)) return `${prefix}targetRef: Invalid value: must be an object`;
+      return firstBadField(ref, `${prefix}targetRef.`, [
+        ['kind', optString, 'a string'],
+        ['name', optString, 'a string'],
+      ]);
+    }
+    return undefined;
+  });
+  if (endpoints !== undefined) return endpoints;
+  return listProblem(slice.ports, 'ports', (p, prefix) =>
+    firstBadField(p, prefix, [
+      ['name', optString, 'a string'],
+      ['port', optNumber, 'a number'],
+      ['protocol', optString, 'a string'],
+      ['appProtocol', optString, 'a string'],
+    ]),
+  );
+}
+
+/**
+ * The first field of a Service that endpoint resolution reads and that has the wrong JSON type;
+ * undefined when the Service is usable.
+ *
+ * @param service - the object as received
+ * @returns `field: Invalid value: must be ...`, or undefined
+ */
+export function serviceShapeProblem(service: unknown): string | undefined {
+  if (!isObj(service)) return 'Service: Invalid value: must be an object';
+  const meta = service.metadata;
+  if (!isObj(meta)) return 'metadata: Invalid value: must be an object';
+  if (!optStringMap(meta.annotations)) return 'metadata.annotations: Invalid value: must be a map of strings';
+  if (!optStringMap(meta.labels)) return 'metadata.labels: Invalid value: must be a map of strings';
+  const spec = service.spec;
+  if (absent(spec)) return undefined;
+  if (!isObj(spec)) return 'spec: Invalid value: must be an object';
+  const bad = firstBadField(spec, 'spec.', [
+    ['clusterIP', optString, 'a string'],
+    ['type', optString, 'a string'],
+    ['selector', optStringMap, 'a map of strings'],
+  ]);
+  if (bad !== undefined) return bad;
+  return listProblem(spec.ports, 'spec.ports', (p, prefix) =>
+    firstBadField(p, prefix, [
+      ['name', optString, 'a string'],
+      ['port', (v) => typeof v === 'number' && Number.isFinite(v), 'a number'],
+      ['protocol', optString, 'a string'],
+      ['targetPort', (v) => optNumber(v) || typeof v === 'string', 'an integer or a string'],
+    ]),
+  );
+}

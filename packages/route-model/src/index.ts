@@ -24,6 +24,8 @@ export {
 export {
   validateRoute,
   validateHostName,
+  routeShapeErrors,
+  hasLoneSurrogate,
   type FieldError,
   type ValidationStage,
   type RouteValidationIssue,
@@ -52,6 +54,7 @@ export {
   type RouteStore,
   type RouteStoreOptions,
   type RouteStoreChange,
+  type IgnoredObject,
 } from './store.ts';
 export { diffRoutingTables, classifyEntryChange } from './diff.ts';
 export { PersistentMap } from './persistent-map.ts';

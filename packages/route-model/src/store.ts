@@ -14,7 +14,13 @@ import {
   rewriteRouteHost,
 } from './admission.ts';
 import { classifyEntryChange } from './diff.ts';
-import { SERVICE_NAME_LABEL, filterServersByPort, resolveServiceEndpoints } from './endpoints.ts';
+import {
+  SERVICE_NAME_LABEL,
+  endpointSliceShapeProblem,
+  filterServersByPort,
+  resolveServiceEndpoints,
+  serviceShapeProblem,
+} from './endpoints.ts';
 import { RouteModelError } from './errors.ts';
 import { aggregate } from './internal/field-errors.ts';
 import { deepEqual, domainForHost, timestampMillis, timestampText } from './internal/util.ts';
@@ -35,7 +41,7 @@ import type {
   ServiceUnitEntry,
 } from './routing-table.ts';
 import type { EndpointSlice, Namespace, Route, RouterEvent, RouterObject, Secret, Service } from './types.ts';
-import { validateRoute } from './validation.ts';
+import { routeShapeErrors, validateRoute } from './validation.ts';
 import { calculateServiceWeights, serviceUnitWeight } from './weights.ts';
 
 /** Options of {@link createRouteStore}, named after OpenShift's settings. */
@@ -123,6 +129,20 @@ export interface RouteStoreOptions {
   readonly defaultDestinationCAPath?: string;
 }
 
+/**
+ * An object `apply` could not use (a Service or EndpointSlice of the wrong shape, an object
+ * without a name): it is left out (a previous version is removed) and reported here. A Route is
+ * only ignored this way when it has no name; any other malformed Route gets a rejected status.
+ */
+export interface IgnoredObject {
+  /** `kind` of the object as given (or as recognised by shape), `object` when unknown. */
+  readonly kind: string;
+  /** `ns/name`, or "" when the object has no usable name. */
+  readonly key: string;
+  /** Why it was ignored, naming the field when known. */
+  readonly message: string;
+}
+
 /** What one `apply` call changed. */
 export interface RouteStoreChange {
   /** The table before the call. */
@@ -133,6 +153,8 @@ export interface RouteStoreChange {
   readonly diff: RoutingTableDiff;
   /** Keys (`ns:name`) whose status was added, changed or removed, sorted. */
   readonly statusesChanged: readonly string[];
+  /** Objects of this call that were left out because they could not be processed. */
+  readonly ignored: readonly IgnoredObject[];
   /** How much work the call did: what a change touched, for tests and metrics. */
   readonly recomputed: {
     /** Route objects validated and prepared again. */
@@ -210,6 +232,9 @@ const INSECURE_POLICY_OF: Readonly<Record<RouteTermination, (policy: string | un
 
 const EMPTY_TABLE: RoutingTable = Object.freeze({ routes: PersistentMap.empty<RouteEntry>() });
 
+/** Policies of a route rejected as malformed (never rendered: rejected routes have no entry). */
+const REJECTED_POLICIES: RoutePolicies = freeze(parseRoutePolicies(undefined, 'none', {}).policies, true);
+
 function kindOf(o: RouterObject): 'Route' | 'Service' | 'EndpointSlice' | 'Namespace' | 'Secret' | undefined {
   const k = (o as { kind?: string }).kind;
   if (k === 'Route' || k === 'Service' || k === 'EndpointSlice' || k === 'Namespace' || k === 'Secret')
@@ -226,15 +251,17 @@ function kindOf(o: RouterObject): 'Route' | 'Service' | 'EndpointSlice' | 'Names
   return undefined;
 }
 
-function objKey(o: RouterObject): string {
+/** `ns/name` of an object, or undefined when it has no usable name. */
+function objKey(o: RouterObject): string | undefined {
   const m = o.metadata;
-  if (!m || typeof m.name !== 'string' || m.name === '') {
-    throw new RouteModelError(
-      'ERR_ROUTE_MODEL_INVALID_OBJECT',
-      `${o.kind ?? 'object'} without metadata.name`,
-    );
-  }
-  return `${m.namespace ?? ''}/${m.name}`;
+  if (!m || typeof m.name !== 'string' || m.name === '') return undefined;
+  return `${typeof m.namespace === 'string' ? m.namespace : ''}/${m.name}`;
+}
+
+function kindName(o: RouterObject, kind: string | undefined): string {
+  if (kind !== undefined) return kind;
+  const k = (o as { kind?: unknown }).kind;
+  return typeof k === 'string' && k !== '' ? k : 'object';
 }
 
 function validateOptions(o: RouteStoreOptions): void {
@@ -335,7 +362,7 @@ export function createRouteStore(options: RouteStoreOptions = {}): RouteStore {
   const namespaceList =
     options.namespaces && options.namespaces.length > 0 ? new Set(options.namespaces) : undefined;
   function inScope(route: Route): boolean {
-    const ns = route.metadata.namespace ?? '';
+    const ns = typeof route.metadata.namespace === 'string' ? route.metadata.namespace : '';
     if (namespaceList && !namespaceList.has(ns)) return false;
     if (routeSelector && !routeSelector.matches(route.metadata.labels)) return false;
     if (namespaceSelector) {
@@ -349,7 +376,66 @@ export function createRouteStore(options: RouteStoreOptions = {}): RouteStore {
   let statuses: PersistentMap<RouteAdmissionStatus> = PersistentMap.empty<RouteAdmissionStatus>();
   let synced = false;
 
+  /**
+   * Per-route facts, never throwing: a route whose fields have the wrong JSON types, or whose
+   * processing fails for any other reason, is prepared as rejected (`InvalidRoute`) with the
+   * problem as message, so one bad object cannot stop a batch.
+   */
   function prepare(key: string, route: Route): Prepared {
+    try {
+      if (routeShapeErrors(route).length > 0) {
+        const v = validateRoute(route, { extendedValidation: false });
+        return rejectedPrepared(key, route, aggregate(v.issues));
+      }
+      return prepareValid(key, route);
+    } catch (error) {
+      const detail = error instanceof Error ? error.message : String(error);
+      return rejectedPrepared(key, route, `route could not be processed: ${detail}`);
+    }
+  }
+
+  /** A route rejected before anything else read it: no backends, no TLS, its host kept if a string. */
+  function rejectedPrepared(key: string, route: Route, message: string): Prepared {
+    const meta: Record<string, unknown> =
+      route && typeof route.metadata === 'object' && route.metadata !== null ? route.metadata : {};
+    const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+    const spec: Record<string, unknown> =
+      route && typeof route.spec === 'object' && route.spec !== null
+        ? (route.spec as unknown as Record<string, unknown>)
+        : {};
+    const host = str(spec.host);
+    const wildcardPolicy = str(spec.wildcardPolicy) || 'None';
+    const wildcard = allowWildcardRoutes && wildcardPolicy === 'Subdomain';
+    return {
+      route,
+      candidate: {
+        key,
+        namespace: str(meta.namespace),
+        name: str(meta.name),
+        uid: str(meta.uid),
+        created: Number.NEGATIVE_INFINITY,
+        host,
+        path: '',
+        wildcard,
+        hasTls: false,
+        passthrough: false,
+        apiError: message,
+      },
+      groupKey:
+        host === '' ? `route:${key}` : allowWildcardRoutes ? `domain:${domainForHost(host)}` : `host:${host}`,
+      termination: 'none',
+      insecurePolicy: 'None',
+      tls: undefined,
+      policies: REJECTED_POLICIES,
+      diagnostics: [],
+      units: [],
+      preferPort: '',
+      wildcardPolicy,
+      secretKey: undefined,
+    };
+  }
+
+  function prepareValid(key: string, route: Route): Prepared {
     const namespace = route.metadata.namespace ?? '';
     const name = route.metadata.name ?? '';
     const host = rewriteRouteHost(route, options);
@@ -603,13 +689,20 @@ export function createRouteStore(options: RouteStoreOptions = {}): RouteStore {
       dirtyRoutes.add(key);
     };
     const upsertRoute = (route: Route): void => {
-      const ns = route.metadata.namespace ?? '';
+      const ns = typeof route.metadata.namespace === 'string' ? route.metadata.namespace : '';
       const key = routeKey(ns, route.metadata.name ?? '');
       unprepare(key);
       routes.set(key, route);
       addToIndex(routesByNamespace, ns, key);
-      // Out of this router's scope (shard): ignored, not rejected, as upstream.
-      if (!inScope(route)) return;
+      // Out of this router's scope (shard): ignored, not rejected, as upstream. Labels of the
+      // wrong type make the selector throw: keep such a route in scope so it is rejected by name.
+      let scoped = true;
+      try {
+        scoped = inScope(route);
+      } catch {
+        scoped = true;
+      }
+      if (!scoped) return;
       const p = prepare(key, route);
       work.routes += 1;
       prepared.set(key, p);
@@ -620,14 +713,34 @@ export function createRouteStore(options: RouteStoreOptions = {}): RouteStore {
       dirtyRoutes.add(key);
     };
     const deleteRoute = (route: Route): void => {
-      const ns = route.metadata.namespace ?? '';
+      const ns = typeof route.metadata.namespace === 'string' ? route.metadata.namespace : '';
       const key = routeKey(ns, route.metadata.name ?? '');
       routes.delete(key);
       removeFromIndex(routesByNamespace, ns, key);
       unprepare(key);
     };
-    const upsertSlice = (slice: EndpointSlice, deleted: boolean): void => {
-      const key = objKey(slice);
+    const ignored: IgnoredObject[] = [];
+    /**
+     * A Service or EndpointSlice that endpoint resolution cannot read on its own is left out
+     * (as if deleted) and reported, rather than failing the whole batch later.
+     */
+    const unusable = (
+      kind: 'Service' | 'EndpointSlice',
+      key: string,
+      o: RouterObject,
+    ): string | undefined => {
+      const shape = kind === 'Service' ? serviceShapeProblem(o) : endpointSliceShapeProblem(o);
+      if (shape !== undefined) return shape;
+      try {
+        const name = key.slice(key.indexOf('/') + 1);
+        if (kind === 'Service') resolveServiceEndpoints(name, [], o as Service, endpointOptions);
+        else resolveServiceEndpoints(name, [o as EndpointSlice], undefined, endpointOptions);
+        return undefined;
+      } catch (error) {
+        return `could not be read: ${error instanceof Error ? error.message : String(error)}`;
+      }
+    };
+    const upsertSlice = (slice: EndpointSlice, deleted: boolean, key: string): void => {
       const oldSvc = sliceService.get(key);
       if (oldSvc !== undefined) {
         removeFromIndex(slicesByService, oldSvc, key);
@@ -641,24 +754,24 @@ export function createRouteStore(options: RouteStoreOptions = {}): RouteStore {
       slices.set(key, slice);
       const svcName = slice.metadata.labels?.[SERVICE_NAME_LABEL];
       // Slices without the service-name label are ignored, as upstream.
-      if (!svcName) return;
+      if (typeof svcName !== 'string' || svcName === '') return;
       const svcKey = `${slice.metadata.namespace ?? ''}/${svcName}`;
       sliceService.set(key, svcKey);
       addToIndex(slicesByService, svcKey, key);
       dirtyServices.add(svcKey);
     };
 
-    for (const ev of events) {
+    // Malformed events are a caller's bug: they are refused before anything changes, so a
+    // failed call leaves the store as it was.
+    const list = [...events];
+    for (const ev of list) {
       if (!ev || typeof ev !== 'object' || typeof ev.type !== 'string') {
         throw new RouteModelError(
           'ERR_ROUTE_MODEL_INVALID_EVENT',
           `expected a RouterEvent, got ${JSON.stringify(ev)}`,
         );
       }
-      if (ev.type === 'synced') {
-        synced = true;
-        continue;
-      }
+      if (ev.type === 'synced') continue;
       if (ev.type !== 'upsert' && ev.type !== 'delete') {
         throw new RouteModelError(
           'ERR_ROUTE_MODEL_INVALID_EVENT',
@@ -666,24 +779,52 @@ export function createRouteStore(options: RouteStoreOptions = {}): RouteStore {
         );
       }
       const o = ev.object;
-      if (!o || typeof o !== 'object' || !o.metadata) {
-        throw new RouteModelError(
-          'ERR_ROUTE_MODEL_INVALID_EVENT',
-          `${ev.type} event without an object with metadata`,
-        );
+      if (!o || typeof o !== 'object') {
+        throw new RouteModelError('ERR_ROUTE_MODEL_INVALID_EVENT', `${ev.type} event without an object`);
       }
+    }
+    for (const ev of list) {
+      if (ev.type === 'synced') {
+        synced = true;
+        continue;
+      }
+      const o = (ev as { object: RouterObject }).object;
       const deleted = ev.type === 'delete';
       const key = objKey(o);
+      const kind = kindOf(o);
+      if (key === undefined) {
+        // Without a name there is nothing to key it by: reported, not stored.
+        ignored.push({
+          kind: kindName(o, kind),
+          key: '',
+          message:
+            typeof o.metadata === 'object' && o.metadata !== null
+              ? `${kindName(o, kind)} without metadata.name: Required value`
+              : `${kindName(o, kind)} without metadata: Required value`,
+        });
+        continue;
+      }
       // A switch rather than ts-pattern here: this runs once per event (30 000 times in a full
       // build) and a match chain costs microseconds each; `never` keeps it exhaustive.
-      const kind = kindOf(o);
+      if (!deleted && (kind === 'Service' || kind === 'EndpointSlice')) {
+        const problem = unusable(kind, key, o);
+        if (problem !== undefined) {
+          ignored.push({ kind, key, message: `${kind} ${key}: ${problem}` });
+          if (kind === 'EndpointSlice') upsertSlice(o as EndpointSlice, true, key);
+          else {
+            services.delete(key);
+            dirtyServices.add(key);
+          }
+          continue;
+        }
+      }
       switch (kind) {
         case 'Route':
           if (deleted) deleteRoute(o as Route);
           else upsertRoute(o as Route);
           break;
         case 'EndpointSlice':
-          upsertSlice(o as EndpointSlice, deleted);
+          upsertSlice(o as EndpointSlice, deleted, key);
           break;
         case 'Service':
           if (deleted) services.delete(key);
@@ -691,7 +832,7 @@ export function createRouteStore(options: RouteStoreOptions = {}): RouteStore {
           dirtyServices.add(key);
           break;
         case 'Namespace': {
-          const k = o.metadata.name ?? '';
+          const k = String(o.metadata.name);
           if (deleted) namespaces.delete(k);
           else namespaces.set(k, o as Namespace);
           // A namespace entering or leaving the selector brings its routes in or out of scope.
@@ -720,7 +861,19 @@ export function createRouteStore(options: RouteStoreOptions = {}): RouteStore {
       const sliceKeys = slicesByService.get(svcKey);
       const list = sliceKeys ? [...sliceKeys].map((k) => slices.get(k)!) : [];
       const svcName = svcKey.slice(svcKey.indexOf('/') + 1);
-      const servers = resolveServiceEndpoints(svcName, list, services.get(svcKey), endpointOptions);
+      let servers: ServerEntry[];
+      try {
+        servers = resolveServiceEndpoints(svcName, list, services.get(svcKey), endpointOptions);
+      } catch (error) {
+        // Each object was readable alone (checked on upsert) but not together: no servers for
+        // this service until a later change, reported rather than failing the batch.
+        servers = [];
+        ignored.push({
+          kind: 'Service',
+          key: svcKey,
+          message: `endpoints of ${svcKey} could not be resolved: ${error instanceof Error ? error.message : String(error)}`,
+        });
+      }
       work.services += 1;
       const old = serverCache.get(svcKey);
       if (old && deepEqual(old, servers)) continue;
@@ -799,6 +952,7 @@ export function createRouteStore(options: RouteStoreOptions = {}): RouteStore {
       table,
       diff,
       statusesChanged: [...statusUpdates.keys()].sort(),
+      ignored,
       recomputed: work,
     };
   }

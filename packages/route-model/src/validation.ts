@@ -287,6 +287,179 @@ function validateApi(route: Route): FieldError[] {
   return errs;
 }
 
+/** `{field}: Invalid value: must be {what}`: a field of the wrong JSON type (the value is not echoed). */
+function wrongType(field: string, what: string): FieldError {
+  return { field, message: `${field}: Invalid value: must be ${what}` };
+}
+
+// A UTF-16 surrogate that is not half of a pair: such text cannot be encoded as UTF-8, so HAProxy
+// configuration (and the haproxy-renderer) cannot carry it.
+const LONE_SURROGATE_RE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** True when a string holds a lone UTF-16 surrogate (is not well-formed Unicode). */
+export function hasLoneSurrogate(text: string): boolean {
+  return LONE_SURROGATE_RE.test(text);
+}
+
+const isAbsent = (v: unknown): v is undefined | null => v === undefined || v === null;
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** An optional string field: a string (without lone surrogates when `text`) or absent. */
+function checkString(v: unknown, field: string, errs: FieldError[], text = true): void {
+  if (isAbsent(v)) return;
+  if (typeof v !== 'string') errs.push(wrongType(field, 'a string'));
+  else if (text && hasLoneSurrogate(v))
+    errs.push(wrongType(field, 'valid Unicode (it holds a lone UTF-16 surrogate)'));
+}
+
+/** An optional `map[string]string` (labels, annotations). */
+function checkStringMap(v: unknown, field: string, errs: FieldError[]): void {
+  if (isAbsent(v)) return;
+  if (!isRecord(v)) {
+    errs.push(wrongType(field, 'a map of strings'));
+    return;
+  }
+  for (const [k, value] of Object.entries(v)) {
+    if (hasLoneSurrogate(k)) errs.push(wrongType(`${field}[${JSON.stringify(k)}]`, 'a valid Unicode key'));
+    checkString(value, `${field}[${JSON.stringify(k)}]`, errs);
+  }
+}
+
+function checkTargetShape(t: unknown, field: string, errs: FieldError[]): void {
+  if (isAbsent(t)) return; // reported as a required name by the API rules
+  if (!isRecord(t)) {
+    errs.push(wrongType(field, 'an object'));
+    return;
+  }
+  checkString(t.name, `${field}.name`, errs);
+  checkString(t.kind, `${field}.kind`, errs);
+  // weight: the API rules check it (any type) with library-go's message.
+}
+
+function checkHeaderListShape(list: unknown, field: string, errs: FieldError[]): void {
+  if (isAbsent(list)) return;
+  if (!Array.isArray(list)) {
+    errs.push(invalid(field, String(list), 'must be a list'));
+    return;
+  }
+  list.forEach((h: unknown, i) => {
+    const f = `${field}[${i}]`;
+    if (!isRecord(h)) {
+      errs.push(wrongType(f, 'an object'));
+      return;
+    }
+    checkString(h.name, `${f}.name`, errs);
+    const action = h.action;
+    if (isAbsent(action)) return;
+    if (!isRecord(action)) {
+      errs.push(wrongType(`${f}.action`, 'an object'));
+      return;
+    }
+    checkString(action.type, `${f}.action.type`, errs);
+    const set = action.set;
+    if (isAbsent(set)) return;
+    if (!isRecord(set)) errs.push(wrongType(`${f}.action.set`, 'an object'));
+    else checkString(set.value, `${f}.action.set.value`, errs);
+  });
+}
+
+/**
+ * The JSON types of every Route field Switchyard reads, plus the checks that keep text
+ * encodable (no lone surrogates) and timestamps meaningful. Objects from files never went
+ * through the API server's schema, so `certificate: 12345` or `path: [a]` arrive as is; each
+ * such field is reported by name and the route is rejected (`InvalidRoute`) before anything
+ * else reads it.
+ *
+ * @param route - the Route object, possibly malformed
+ * @returns the problems, empty when every read field has the expected type
+ */
+export function routeShapeErrors(route: unknown): FieldError[] {
+  const errs: FieldError[] = [];
+  if (!isRecord(route)) return [wrongType('route', 'an object')];
+  const meta = route.metadata;
+  if (!isRecord(meta)) {
+    errs.push(wrongType('metadata', 'an object'));
+  } else {
+    checkString(meta.name, 'metadata.name', errs);
+    checkString(meta.namespace, 'metadata.namespace', errs);
+    checkString(meta.uid, 'metadata.uid', errs);
+    checkStringMap(meta.labels, 'metadata.labels', errs);
+    checkStringMap(meta.annotations, 'metadata.annotations', errs);
+    const ts = meta.creationTimestamp;
+    if (ts instanceof Date) {
+      if (Number.isNaN(ts.getTime()))
+        errs.push(invalid('metadata.creationTimestamp', 'Invalid Date', 'must be a valid timestamp'));
+    } else if (!isAbsent(ts)) {
+      if (typeof ts !== 'string')
+        errs.push(wrongType('metadata.creationTimestamp', 'an RFC 3339 timestamp string'));
+      else if (ts !== '' && Number.isNaN(Date.parse(ts)))
+        errs.push(invalid('metadata.creationTimestamp', ts, 'must be an RFC 3339 timestamp'));
+    }
+  }
+  const spec = route.spec;
+  if (isAbsent(spec)) return errs; // reported as a required spec by the API rules
+  if (!isRecord(spec)) {
+    errs.push(wrongType('spec', 'an object'));
+    return errs;
+  }
+  checkString(spec.host, 'spec.host', errs);
+  checkString(spec.subdomain, 'spec.subdomain', errs);
+  checkString(spec.path, 'spec.path', errs);
+  checkString(spec.wildcardPolicy, 'spec.wildcardPolicy', errs);
+  checkTargetShape(spec.to, 'spec.to', errs);
+  const alternates = spec.alternateBackends;
+  if (!isAbsent(alternates)) {
+    if (!Array.isArray(alternates))
+      errs.push(invalid('spec.alternateBackends', String(alternates), 'must be a list'));
+    else
+      for (const [i, a] of (alternates as unknown[]).entries())
+        checkTargetShape(a, `spec.alternateBackends[${i}]`, errs);
+  }
+  const port = spec.port;
+  if (!isAbsent(port)) {
+    if (!isRecord(port)) errs.push(wrongType('spec.port', 'an object'));
+    else if (
+      !isAbsent(port.targetPort) &&
+      typeof port.targetPort !== 'number' &&
+      typeof port.targetPort !== 'string'
+    )
+      errs.push(wrongType('spec.port.targetPort', 'an integer or a string'));
+    else if (typeof port.targetPort === 'string') checkString(port.targetPort, 'spec.port.targetPort', errs);
+  }
+  const tls = spec.tls;
+  if (!isAbsent(tls)) {
+    if (!isRecord(tls)) errs.push(wrongType('spec.tls', 'an object'));
+    else {
+      checkString(tls.termination, 'spec.tls.termination', errs);
+      for (const f of ['certificate', 'key', 'caCertificate', 'destinationCACertificate'] as const)
+        checkString(tls[f], `spec.tls.${f}`, errs, false);
+      checkString(tls.insecureEdgeTerminationPolicy, 'spec.tls.insecureEdgeTerminationPolicy', errs);
+      const ext = tls.externalCertificate;
+      if (!isAbsent(ext)) {
+        if (!isRecord(ext)) errs.push(wrongType('spec.tls.externalCertificate', 'an object with a name'));
+        else if (typeof ext.name !== 'string')
+          errs.push(wrongType('spec.tls.externalCertificate.name', 'a string'));
+        else if (ext.name === '') errs.push(required('spec.tls.externalCertificate.name'));
+        else checkString(ext.name, 'spec.tls.externalCertificate.name', errs);
+      }
+    }
+  }
+  const headers = spec.httpHeaders;
+  if (!isAbsent(headers)) {
+    if (!isRecord(headers)) errs.push(wrongType('spec.httpHeaders', 'an object'));
+    else if (!isAbsent(headers.actions)) {
+      const actions = headers.actions;
+      if (!isRecord(actions)) errs.push(wrongType('spec.httpHeaders.actions', 'an object'));
+      else {
+        checkHeaderListShape(actions.request, 'spec.httpHeaders.actions.request', errs);
+        checkHeaderListShape(actions.response, 'spec.httpHeaders.actions.response', errs);
+      }
+    }
+  }
+  return errs;
+}
+
 const TERMINATIONS = ['edge', 'passthrough', 'reencrypt'] as const;
 const PASSTHROUGH_CERTS = 'passthrough termination does not support certificates';
 
@@ -393,6 +566,21 @@ function validateTlsFields(route: Route): FieldError[] {
  */
 export function validateRoute(route: Route, options: ValidateRouteOptions = {}): RouteValidationResult {
   const issues: RouteValidationIssue[] = [];
+  const shape = routeShapeErrors(route);
+  if (shape.length > 0) {
+    // The other rules assume the JSON types; with a wrong type only the API rules run (they
+    // check types themselves), merged with the type errors of the fields they did not report.
+    let api: FieldError[] = [];
+    try {
+      api = validateApi(route);
+    } catch {
+      // Malformed past what the API rules expect: the type errors say why.
+    }
+    const typed = new Set(shape.map((e) => e.field));
+    for (const e of api) if (!typed.has(e.field)) issues.push({ ...e, stage: 'api' });
+    for (const e of shape) issues.push({ ...e, stage: 'api' });
+    return { valid: false, issues };
+  }
   for (const e of validateApi(route)) issues.push({ ...e, stage: 'api' });
   const host = options.host ?? (typeof route.spec?.host === 'string' ? route.spec.host : '');
   if (host !== '') for (const e of validateHostName(host)) issues.push({ ...e, stage: 'host' });

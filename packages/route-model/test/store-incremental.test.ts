@@ -153,12 +153,6 @@ describe('errors', () => {
       () => createRouteStore().apply([{ type: 'upsert' } as never]),
       'ERR_ROUTE_MODEL_INVALID_EVENT',
     ],
-    [
-      'object without name',
-      () =>
-        createRouteStore().apply([{ type: 'upsert', object: { kind: 'Service', metadata: {} } as never }]),
-      'ERR_ROUTE_MODEL_INVALID_OBJECT',
-    ],
   ])('%s throws %s', (_n, fn, code) => {
     try {
       fn();
