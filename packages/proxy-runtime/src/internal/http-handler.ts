@@ -587,23 +587,21 @@ class Upstream implements Dispatcher.DispatchHandler {
     if (res.write(chunk)) return true;
     if (!this.#waitingDrain && this.#resume) {
       this.#waitingDrain = true;
-      res.once('drain', this.#onDrain);
+      res.once('drain', () => {
+        this.#waitingDrain = false;
+        this.#resume?.();
+      });
     }
     return false;
   }
 
-  #onDrain = (): void => {
-    this.#waitingDrain = false;
-    this.#resume?.();
-  };
-
-  #flush = (): void => {
+  #flush(): void {
     this.#flushQueued = false;
     const chunk = this.#pending;
     if (chunk === undefined || this.#ex.finished) return;
     this.#pending = undefined;
     this.#write(chunk);
-  };
+  }
 
   onData(chunk: Buffer): boolean {
     this.#ex.bytesOut += chunk.length;
@@ -615,7 +613,7 @@ class Upstream implements Dispatcher.DispatchHandler {
     if (prev !== undefined) return this.#write(prev);
     if (!this.#flushQueued) {
       this.#flushQueued = true;
-      queueMicrotask(this.#flush);
+      queueMicrotask(() => this.#flush());
     }
     return true;
   }
