@@ -105,7 +105,7 @@ class RegMap implements CompiledMap {
   }
 
   // An arrow property, so `const { lookup } = map` works as a callback.
-  readonly lookup = (input: string): string | undefined => this.#index.lookup(input)?.value;
+  readonly lookup = (input: string): string | undefined => this.#index.lookupValue(input);
 
   lookupEntry(input: string): MapEntry | undefined {
     const r = this.#index.lookup(input);

@@ -54,4 +54,43 @@ describe('HostTable', () => {
     expect(t.get('host-1.example.com')).toBeUndefined();
     expect(t.find('', 0, 0)).toBe(-1);
   });
+
+  it('keeps fast answers (root, segment and prefix paths) through moves, deletes and rebuilds', () => {
+    const t = new HostTable<number>();
+    const n = 3000;
+    const host = (i: number): string => `h${i}.example.com`;
+    for (let i = 0; i < n; i++) {
+      t.set(host(i), i);
+      t.setFast(host(i), {
+        root: i % 3 === 0 ? undefined : { rank: 100, value: `root${i}` },
+        paths: [
+          { path: '/api', rank: 50, value: `api${i}` },
+          { path: '/api/v1/', rank: 60, value: `v1${i}` },
+        ],
+      });
+    }
+    for (let i = 0; i < n; i += 2) t.delete(host(i));
+    const answer = (input: string): string | undefined => {
+      const slash = input.indexOf('/');
+      const pos = t.find(input, 0, slash === -1 ? input.length : slash);
+      if (pos === -1) return 'no host';
+      const m = t.fastMatch(pos, input, slash);
+      return m < 0 ? undefined : t.answerAt(m);
+    };
+    for (let i = 1; i < n; i += 2) {
+      const root = i % 3 === 0 ? undefined : `root${i}`;
+      expect([i, answer(host(i))]).toEqual([i, root]);
+      expect(answer(`${host(i)}/apix`)).toBe(root);
+      expect(answer(`${host(i)}/api`)).toBe(`api${i}`);
+      expect(answer(`${host(i)}/api/v1/x`)).toBe(`api${i}`);
+      expect(answer(`${host(i)}/ap`)).toBe(root);
+      expect(t.at(t.find(host(i), 0, host(i).length))).toBe(i);
+    }
+    expect(answer(`${host(0)}/api`)).toBe('no host');
+    t.setFast(host(1), undefined);
+    expect(t.fastMatch(t.find(host(1), 0, host(1).length), host(1), -1)).toBe(-2);
+    t.setFast(host(3), { root: undefined, paths: [{ path: '/a/', rank: 1, value: 'a' }] });
+    expect(answer(`${host(3)}/a/b`)).toBe('a');
+    expect(answer(`${host(3)}/a`)).toBeUndefined();
+  });
 });

@@ -9,8 +9,28 @@
 // Measured in bench/index.ts: this is what keeps 100 000 routes close to 100 routes.
 
 const EMPTY = 0;
-/** Header words of an arena record: byte length, id. The key bytes follow, 4 per word. */
-const HEAD = 2;
+/**
+ * Header words of an arena record: byte length, id, number of "fast" words. The key bytes
+ * follow, 4 per word, then the fast words (see {@link FastAnswers}).
+ */
+const HEAD = 3;
+/** Fast block header: root rank (-1: none), root answer id, path count. */
+const FAST_HEAD = 3;
+/** Per path: byte length, 1 if it ends with `/` (prefix) else 0 (segment), rank, answer id. */
+const PATH_HEAD = 4;
+
+/**
+ * What a host answers, stored in its arena record so that a lookup reads it with the key:
+ * the root entry and the paths, each with an integer rank (smaller wins) and a string answer.
+ */
+export interface FastAnswers {
+  root: { rank: number; value: string } | undefined;
+  paths: readonly { path: string; rank: number; value: string }[];
+}
+
+function keyWords(len: number): number {
+  return (len + 3) >> 2;
+}
 
 /** FNV-1a over `s[start..end)`, never 0 (0 marks an empty slot). */
 function hashRange(s: string, start: number, end: number): number {
@@ -37,6 +57,11 @@ export class HostTable<V, H = never> {
    * it has no paths), so the common lookup skips one object.
    */
   readonly #hot: (H | undefined)[] = [];
+  /** The answers referenced from fast blocks, by answer id; freed ids are reused. */
+  readonly #answers: (string | undefined)[] = [];
+  readonly #freeAnswers: number[] = [];
+  /** Arena offset of each id's record. */
+  readonly #offsets: number[] = [];
   readonly #freeIds: number[] = [];
 
   constructor() {
@@ -49,7 +74,10 @@ export class HostTable<V, H = never> {
     return this.#size;
   }
 
-  /** The id of `s[start..end)`, or -1. */
+  /**
+   * The record position of key `s[start..end)`, or -1. A position is valid until the table
+   * changes; read with {@link at}, {@link hot} and {@link fastMatch}.
+   */
   find(s: string, start: number, end: number): number {
     const h = hashRange(s, start, end);
     const slots = this.#slots;
@@ -67,35 +95,118 @@ export class HostTable<V, H = never> {
         const b = ((a[off + HEAD + (j >> 2)] as number) >>> ((j & 3) << 3)) & 0xff;
         if (b !== s.charCodeAt(start + j)) break;
       }
-      if (j === len) return a[off + 1] as number;
+      if (j === len) return off;
     }
   }
 
-  /** The value with id `id` (from {@link find}). */
-  at(id: number): V {
-    return this.#vals[id] as V;
+  /** The value of the record at `pos` (from {@link find}). */
+  at(pos: number): V {
+    return this.#vals[this.#arena[pos + 1] as number] as V;
   }
 
   /** The shortcut stored for id `id`, if any. */
-  hot(id: number): H | undefined {
-    return this.#hot[id];
+  hot(pos: number): H | undefined {
+    return this.#hot[this.#arena[pos + 1] as number];
   }
 
-  /** Sets (or clears, with `undefined`) the shortcut for `key`, which must be present. */
+  /**
+   * Sets (or clears, with `undefined`) the shortcut object for `key`, which must be present.
+   */
   setHot(key: string, h: H | undefined): void {
-    const id = this.find(key, 0, key.length);
-    if (id !== -1) this.#hot[id] = h;
+    const pos = this.find(key, 0, key.length);
+    if (pos !== -1) this.#hot[this.#arena[pos + 1] as number] = h;
+  }
+
+  /**
+   * Stores (or clears, with `undefined`) the fast answers of `key`, which must be present. The
+   * record moves to the end of the arena with them, so key and answers stay on adjacent lines.
+   */
+  setFast(key: string, fast: FastAnswers | undefined): void {
+    const slot = this.#slotOf(key);
+    if (slot === -1) return;
+    const a = this.#arena;
+    const off = this.#slots[2 * slot + 1] as number;
+    const id = a[off + 1] as number;
+    this.#freeFast(off);
+    let words: number[] = [];
+    if (fast !== undefined) {
+      words = [-1, 0, fast.paths.length];
+      if (fast.root !== undefined) {
+        words[0] = fast.root.rank;
+        words[1] = this.#newAnswer(fast.root.value);
+      }
+      for (const p of fast.paths) {
+        words.push(p.path.length, p.path.endsWith('/') ? 1 : 0, p.rank, this.#newAnswer(p.value));
+        pack(p.path, words);
+      }
+    }
+    this.#garbage += this.#recordWords(off);
+    this.#slots[2 * slot + 1] = this.#append(key, id, words);
+    if (this.#garbage > 1024 && this.#garbage > this.#top / 2) this.#rebuild(this.#mask + 1);
+  }
+
+  /**
+   * Matches the input path `s[slash..]` (`slash` -1: no path) against the fast answers of the
+   * record at `off` (from {@link find}). Returns the arena position of the winning rank (read it with {@link rankAt}, its
+   * answer with {@link answerAt}), -1 when nothing matches, -2 when the key has no fast answers.
+   */
+  fastMatch(off: number, s: string, slash: number): number {
+    const a = this.#arena;
+    if (a[off + 2] === 0) return -2;
+    const f = off + HEAD + keyWords(a[off] as number);
+    let best = (a[f] as number) === -1 ? -1 : f;
+    const n = a[f + 2] as number;
+    if (n === 0 || slash === -1) return best;
+    const inputLen = s.length - slash;
+    let p = f + FAST_HEAD;
+    for (let k = 0; k < n; k++) {
+      const len = a[p] as number;
+      if (len <= inputLen && (best === -1 || (a[p + 2] as number) < (a[best] as number))) {
+        let j = 0;
+        const w = p + PATH_HEAD;
+        for (; j < len; j++) {
+          if ((((a[w + (j >> 2)] as number) >>> ((j & 3) << 3)) & 0xff) !== s.charCodeAt(slash + j)) break;
+        }
+        // A prefix path (ending in `/`) matches any path it starts; a segment path matches
+        // itself or itself followed by `/`.
+        if (j === len && (a[p + 1] === 1 || len === inputLen || s.charCodeAt(slash + len) === 0x2f))
+          best = p + 2;
+      }
+      p += PATH_HEAD + keyWords(len);
+    }
+    return best;
+  }
+
+  /** The rank at a position returned by {@link fastMatch}. */
+  rankAt(pos: number): number {
+    return this.#arena[pos] as number;
+  }
+
+  /** The answer at a position returned by {@link fastMatch}. */
+  answerAt(pos: number): string | undefined {
+    return this.#answers[this.#arena[pos + 1] as number];
+  }
+
+  #newAnswer(value: string): number {
+    const i = this.#freeAnswers.pop() ?? this.#answers.length;
+    this.#answers[i] = value;
+    return i;
+  }
+
+  #freeAnswer(i: number): void {
+    this.#answers[i] = undefined;
+    this.#freeAnswers.push(i);
   }
 
   get(key: string): V | undefined {
-    const id = this.find(key, 0, key.length);
-    return id === -1 ? undefined : this.#vals[id];
+    const pos = this.find(key, 0, key.length);
+    return pos === -1 ? undefined : this.at(pos);
   }
 
   set(key: string, value: V): void {
-    const id = this.find(key, 0, key.length);
-    if (id !== -1) {
-      this.#vals[id] = value;
+    const pos = this.find(key, 0, key.length);
+    if (pos !== -1) {
+      this.#vals[this.#arena[pos + 1] as number] = value;
       return;
     }
     if ((this.#size + 1) * 2 > this.#mask + 1) this.#rebuild((this.#mask + 1) * 2);
@@ -103,7 +214,7 @@ export class HostTable<V, H = never> {
     this.#vals[nid] = value;
     this.#keys[nid] = key;
     this.#hot[nid] = undefined;
-    this.#place(key, nid);
+    this.#insertSlot(hashRange(key, 0, key.length), this.#append(key, nid, []));
     this.#size++;
   }
 
@@ -112,8 +223,10 @@ export class HostTable<V, H = never> {
     if (i === -1) return false;
     const slots = this.#slots;
     const mask = this.#mask;
-    const id = this.#arena[(slots[2 * i + 1] as number) + 1] as number;
-    this.#garbage += HEAD + ((key.length + 3) >> 2);
+    const off = slots[2 * i + 1] as number;
+    const id = this.#arena[off + 1] as number;
+    this.#freeFast(off);
+    this.#garbage += this.#recordWords(off);
     // Backward-shift deletion: move later entries of the run into the hole when their home slot
     // allows it, so probes can keep stopping at the first empty slot.
     let hole = i;
@@ -136,6 +249,24 @@ export class HostTable<V, H = never> {
     return true;
   }
 
+  #recordWords(off: number): number {
+    const a = this.#arena;
+    return HEAD + keyWords(a[off] as number) + (a[off + 2] as number);
+  }
+
+  /** Releases the answer ids held by the fast block of the record at `off`. */
+  #freeFast(off: number): void {
+    const a = this.#arena;
+    if ((a[off + 2] as number) === 0) return;
+    const f = off + HEAD + keyWords(a[off] as number);
+    if ((a[f] as number) !== -1) this.#freeAnswer(a[f + 1] as number);
+    let p = f + FAST_HEAD;
+    for (let k = 0; k < (a[f + 2] as number); k++) {
+      this.#freeAnswer(a[p + 3] as number);
+      p += PATH_HEAD + keyWords(a[p] as number);
+    }
+  }
+
   /** The slot index holding `key`, or -1. */
   #slotOf(key: string): number {
     const h = hashRange(key, 0, key.length);
@@ -155,8 +286,9 @@ export class HostTable<V, H = never> {
     }
   }
 
-  #place(key: string, id: number): void {
-    const words = HEAD + ((key.length + 3) >> 2);
+  /** Writes a record (key bytes, then `fast`) at the end of the arena; returns its offset. */
+  #append(key: string, id: number, fast: ArrayLike<number>): number {
+    const words = HEAD + keyWords(key.length) + fast.length;
     if (this.#top + words > this.#arena.length) {
       const bigger = new Int32Array(Math.max(this.#arena.length * 2, this.#top + words));
       bigger.set(this.#arena.subarray(0, this.#top));
@@ -167,15 +299,16 @@ export class HostTable<V, H = never> {
     this.#top += words;
     a[off] = key.length;
     a[off + 1] = id;
-    for (let w = 0; w < words - HEAD; w++) {
-      let word = 0;
-      for (let b = 0; b < 4; b++) {
-        const j = w * 4 + b;
-        if (j < key.length) word |= (key.charCodeAt(j) & 0xff) << (b * 8);
-      }
-      a[off + HEAD + w] = word;
-    }
-    const h = hashRange(key, 0, key.length);
+    a[off + 2] = fast.length;
+    const kw: number[] = [];
+    pack(key, kw);
+    a.set(kw, off + HEAD);
+    for (let i = 0; i < fast.length; i++) a[off + HEAD + kw.length + i] = fast[i] as number;
+    this.#offsets[id] = off;
+    return off;
+  }
+
+  #insertSlot(h: number, off: number): void {
     const slots = this.#slots;
     let i = h & this.#mask;
     while (slots[2 * i] !== EMPTY) i = (i + 1) & this.#mask;
@@ -185,16 +318,31 @@ export class HostTable<V, H = never> {
 
   /** Re-packs the arena (dropping deleted records) into `capacity` slots. */
   #rebuild(capacity: number): void {
+    const old = this.#arena;
     this.#mask = capacity - 1;
     this.#slots = new Int32Array(capacity * 2);
     let words = 256;
-    for (const k of this.#keys) if (k !== undefined) words += HEAD + ((k.length + 3) >> 2);
+    for (let id = 0; id < this.#keys.length; id++)
+      if (this.#keys[id] !== undefined) words += this.#recordWords(this.#offsets[id] as number);
     this.#arena = new Int32Array(words);
     this.#top = 0;
     this.#garbage = 0;
     for (let id = 0; id < this.#keys.length; id++) {
       const k = this.#keys[id];
-      if (k !== undefined) this.#place(k, id);
+      if (k === undefined) continue;
+      const off = this.#offsets[id] as number;
+      const f = off + HEAD + keyWords(old[off] as number);
+      const fast = old.subarray(f, f + (old[off + 2] as number));
+      this.#insertSlot(hashRange(k, 0, k.length), this.#append(k, id, fast));
     }
+  }
+}
+
+/** Appends the bytes of `s` (chars 0..255), 4 per word, little end first. */
+function pack(s: string, out: number[]): void {
+  for (let w = 0; w < s.length; w += 4) {
+    let word = 0;
+    for (let b = 0; b < 4 && w + b < s.length; b++) word |= (s.charCodeAt(w + b) & 0xff) << (b * 8);
+    out.push(word);
   }
 }

@@ -40,6 +40,9 @@ interface HostPaths<T> {
   maxLen: number;
 }
 
+/** Hosts with more paths than this answer through their path maps, not the arena scan. */
+const FAST_PATHS = 16;
+
 /**
  * Indexed `map_reg` matcher: OpenShift route and SNI keys in hashes, anything else in an
  * ordered regex list; the answer is the matching entry that ranks first, indexed or not.
@@ -285,13 +288,60 @@ export class RegIndex<T> {
     list.splice(lo, 0, rec);
   }
 
-  lookup(input: string): Rec<T> | undefined {
+  /**
+   * `lookup(input)?.value`, with a shortcut for the common answer: an exact host (with a root
+   * entry and at most {@link FAST_PATHS} paths) whose best match ranks before every wildcard,
+   * SNI and regex entry. Ranks, paths and values are read from the host table's arena record
+   * and an answer array, without touching entry objects or per-host maps, which at 100 000
+   * routes saves several cache misses. Only in `file` order, where a rank is the integer `seq`.
+   */
+  lookupValue(input: string): string | undefined {
     const s = inputBytes(input, this.encoding);
+    if (this.order !== 'file' || this.#routeExact.size === 0 || s.includes('\n'))
+      return this.#lookupBytes(s)?.value;
+    const slash = s.indexOf('/');
+    let end = slash === -1 ? s.length : slash;
+    const colon = s.indexOf(':');
+    if (colon !== -1 && colon < end) {
+      if (!isPort(s, colon + 1, end)) return this.#lookupBytes(s)?.value;
+      end = colon;
+    }
+    if (end === 0 || s.charCodeAt(end - 1) === 0x2e) return this.#lookupBytes(s)?.value;
+    const m = this.#routeExact;
+    const hostPos = m.find(s, 0, end);
+    if (hostPos !== -1) {
+      const pos = m.fastMatch(hostPos, s, slash);
+      if (pos >= 0) {
+        const rank = m.rankAt(pos);
+        const wb = this.#wildBound;
+        const sb = this.#sniBound;
+        const first = this.#regexList[0];
+        if (
+          (wb === undefined || wb.seq > rank) &&
+          (sb === undefined || sb.seq > rank) &&
+          (first === undefined || first.seq > rank)
+        )
+          return m.answerAt(pos);
+      }
+    }
+    return this.#lookupBytes(s, hostPos)?.value;
+  }
+
+  lookup(input: string): Rec<T> | undefined {
+    return this.#lookupBytes(inputBytes(input, this.encoding));
+  }
+
+  /**
+   * The lookup on the input's byte string. `exactPos` is the exact-host table's `find` for the
+   * host range when the caller already probed it (a host with a valid or no port and no
+   * trailing dot), or -2.
+   */
+  #lookupBytes(s: string, exactPos = -2): Rec<T> | undefined {
     // A LF changes what `.` and `$` mean; HAProxy never sees one in `base`, so the exact but
     // slow path is fine.
     if (s.includes('\n')) return this.#slowLookup(s);
     let best: Rec<T> | undefined;
-    if (this.#routeExact.size > 0) best = this.#routeHost(this.#routeExact, s, 0, best);
+    if (this.#routeExact.size > 0) best = this.#routeHost(this.#routeExact, s, 0, best, exactPos);
     const dot = s.indexOf('.');
     const wb = this.#wildBound;
     if (dot !== -1 && wb !== undefined && (best === undefined || this.before(wb, best))) {
@@ -327,20 +377,16 @@ export class RegIndex<T> {
     s: string,
     start: number,
     best: Rec<T> | undefined,
+    knownId = -2,
   ): Rec<T> | undefined {
     const slash = s.indexOf('/', start);
     let end = slash === -1 ? s.length : slash;
     const colon = s.indexOf(':', start);
     if (colon !== -1 && colon < end) {
-      // The port must be one or more digits.
-      if (colon + 1 === end) return best;
-      for (let i = colon + 1; i < end; i++) {
-        const c = s.charCodeAt(i);
-        if (c < 0x30 || c > 0x39) return best;
-      }
+      if (!isPort(s, colon + 1, end)) return best;
       end = colon;
     }
-    const id = m.find(s, start, end);
+    const id = knownId === -2 ? m.find(s, start, end) : knownId;
     if (id !== -1) best = this.#host(m, id, s, slash, best);
     if (end > start && s.charCodeAt(end - 1) === 0x2e) {
       const id2 = m.find(s, start, end - 1);
@@ -362,9 +408,28 @@ export class RegIndex<T> {
     return this.#paths(m.at(id), s, slash, best);
   }
 
-  /** Keeps the host's shortcut in step with its entries: the root when it has no paths. */
+  /**
+   * Keeps the host's shortcuts in step with its entries: the root entry when it has no paths
+   * (for `lookup`), and in `file` order the ranks and values of its root and paths (for
+   * `lookupValue`), unless it has more paths than a short scan should cover.
+   */
   #syncHot(m: HostTable<HostPaths<T>, Rec<T>>, host: string, hp: HostPaths<T>): void {
     m.setHot(host, hp.seg === undefined && hp.pre === undefined ? hp.root : undefined);
+    if (this.order !== 'file') return;
+    const paths: { path: string; rank: number; value: string }[] = [];
+    for (const pm of [hp.seg, hp.pre]) {
+      if (pm === undefined) continue;
+      if (pm.size + paths.length > FAST_PATHS) {
+        m.setFast(host, undefined);
+        return;
+      }
+      for (const [path, bucket] of pm) {
+        const best = bucket[0] as Rec<T>;
+        paths.push({ path, rank: best.seq, value: best.value });
+      }
+    }
+    const root = hp.root === undefined ? undefined : { rank: hp.root.seq, value: hp.root.value };
+    m.setFast(host, { root, paths });
   }
 
   /**
@@ -396,6 +461,16 @@ export class RegIndex<T> {
     }
     return undefined;
   }
+}
+
+/** True when `s[start..end)` is one or more ASCII digits. */
+function isPort(s: string, start: number, end: number): boolean {
+  if (start === end) return false;
+  for (let i = start; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  return true;
 }
 
 function removeFrom<T>(list: Rec<T>[], rec: Rec<T>): number {
