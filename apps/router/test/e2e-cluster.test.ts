@@ -13,7 +13,7 @@ import {
   type TempDir,
 } from '@switchyard/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { endpointSlice, route, service } from './helpers/objects.ts';
+import { route, serviceAt } from './helpers/objects.ts';
 import { type RouterProcess, sleep, startRouterProcess } from './helpers/router-process.ts';
 
 type Ingress = {
@@ -56,12 +56,9 @@ describe('switchyard on a cluster (Kubernetes API test server)', () => {
     for (const object of [
       { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'demo' } },
       { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'other' } },
-      service('demo', 'svc-a'),
-      endpointSlice('demo', 'svc-a', a.port),
-      service('demo', 'svc-b'),
-      endpointSlice('demo', 'svc-b', b.port),
-      service('other', 'svc-a'),
-      endpointSlice('other', 'svc-a', a.port),
+      ...serviceAt('demo', 'svc-a', a.port),
+      ...serviceAt('demo', 'svc-b', b.port),
+      ...serviceAt('other', 'svc-a', a.port),
       route('demo', 'first', 'first.test', 'svc-a', {
         metadata: { creationTimestamp: '2026-01-01T00:00:00Z' },
       }),
@@ -169,8 +166,7 @@ describe('sharding: two switchyard processes with route selectors on one cluster
     dir = await makeTempDir('switchyard-shards-');
     for (const object of [
       { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'demo' } },
-      service('demo', 'svc-a'),
-      endpointSlice('demo', 'svc-a', a.port),
+      ...serviceAt('demo', 'svc-a', a.port),
       route('demo', 'moving', 'moving.test', 'svc-a', { metadata: { labels: { shard: 'a' } } }),
     ]) {
       api.create(object as never);

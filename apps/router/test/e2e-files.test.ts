@@ -9,7 +9,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type EchoServer, httpGet, makeTempDir, startHttpEcho, type TempDir } from '@switchyard/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { endpointSlice, route, service } from './helpers/objects.ts';
+import { route, serviceAt } from './helpers/objects.ts';
 import {
   httpGetText,
   type RouterProcess,
@@ -38,12 +38,7 @@ describe('switchyard on manifest files (native engine)', () => {
     await dir?.cleanup();
   });
 
-  const base = (): object[] => [
-    service('demo', 'svc-a'),
-    endpointSlice('demo', 'svc-a', a.port),
-    service('demo', 'svc-b'),
-    endpointSlice('demo', 'svc-b', b.port),
-  ];
+  const base = (): object[] => [...serviceAt('demo', 'svc-a', a.port), ...serviceAt('demo', 'svc-b', b.port)];
 
   it('an edited manifest changes routing within 1 s, with no failed request', async () => {
     dir = await makeTempDir('switchyard-edit-');
@@ -146,8 +141,7 @@ describe('switchyard on manifest files (native engine)', () => {
         dir = await makeTempDir('switchyard-sigterm-');
         await mkdir(join(dir.path, 'routes'));
         await writeManifest(join(dir.path, 'routes', 'slow.yaml'), [
-          service('demo', 'slow'),
-          endpointSlice('demo', 'slow', slowPort),
+          ...serviceAt('demo', 'slow', slowPort),
           route('demo', 'slow', 'slow.test', 'slow'),
         ]);
         const p = await startRouterProcess([

@@ -7,8 +7,18 @@ import { Agent } from 'node:http';
 import { join } from 'node:path';
 import { type EchoServer, httpGet, makeTempDir, startHttpEcho, type TempDir } from '@switchyard/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { endpointSlice, route, service } from './helpers/objects.ts';
+import { route, serviceAt } from './helpers/objects.ts';
 import { type RouterProcess, sleep, startRouterProcess, writeManifest } from './helpers/router-process.ts';
+
+/** Asks for app.test until `want` answers (at most 200 tries, 25 ms apart); the last backend that answered. */
+async function pollBackend(port: number, want: string): Promise<string | undefined> {
+  let backend: string | undefined;
+  for (let i = 0; i < 200 && backend !== want; i += 1) {
+    backend = (await httpGet(port, 'app.test', '/')).backend;
+    if (backend !== want) await sleep(25);
+  }
+  return backend;
+}
 
 describe('switchyard --engine haproxy on manifest files', () => {
   let a: EchoServer;
@@ -30,10 +40,8 @@ describe('switchyard --engine haproxy on manifest files', () => {
   });
 
   const objects = (target: string, extraRoutes: number): object[] => [
-    service('demo', 'svc-a'),
-    endpointSlice('demo', 'svc-a', a.port),
-    service('demo', 'svc-b'),
-    endpointSlice('demo', 'svc-b', b.port),
+    ...serviceAt('demo', 'svc-a', a.port),
+    ...serviceAt('demo', 'svc-b', b.port),
     route('demo', 'app', 'app.test', `svc-${target}`),
     ...Array.from({ length: extraRoutes }, (_, i) => route('demo', `extra-${i}`, `extra-${i}.test`, 'svc-a')),
   ];
@@ -134,8 +142,7 @@ describe('switchyard --engine haproxy --haproxy-config-manager', () => {
   it('endpoint changes apply through the runtime API, without a reload', async () => {
     const file = join(dir.path, 'app.yaml');
     const objects = (port: number): object[] => [
-      service('demo', 'svc'),
-      endpointSlice('demo', 'svc', port),
+      ...serviceAt('demo', 'svc', port),
       route('demo', 'app', 'app.test', 'svc'),
     ];
     // The slice moves from a's port to b's: HAProxy deletes one server and adds another.
@@ -153,21 +160,12 @@ describe('switchyard --engine haproxy --haproxy-config-manager', () => {
     expect((await httpGet(p.httpPort, 'app.test', '/')).backend).toBe('a');
     await writeManifest(file, objects(b.port));
     await p.waitForMetric('switchyard_runtime_updates_total', 1, 20_000);
-    let backend: string | undefined;
-    for (let i = 0; i < 200 && backend !== 'b'; i += 1) {
-      backend = (await httpGet(p.httpPort, 'app.test', '/')).backend;
-      if (backend !== 'b') await sleep(25);
-    }
-    expect(backend).toBe('b');
+    expect(await pollBackend(p.httpPort, 'b')).toBe('b');
     // A second endpoint change right after the first is not held back by RELOAD_INTERVAL
     // (30 s here): it needs no reload, so it applies at once.
     await writeManifest(file, objects(a.port));
     await p.waitForMetric('switchyard_runtime_updates_total', 2, 10_000);
-    for (let i = 0; i < 200 && backend !== 'a'; i += 1) {
-      backend = (await httpGet(p.httpPort, 'app.test', '/')).backend;
-      if (backend !== 'a') await sleep(25);
-    }
-    expect(backend).toBe('a');
+    expect(await pollBackend(p.httpPort, 'a')).toBe('a');
     expect(await p.metric('switchyard_reloads_total{result="ok"}')).toBeUndefined();
   });
 });

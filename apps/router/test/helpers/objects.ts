@@ -20,6 +20,11 @@ export function endpointSlice(namespace: string, serviceName: string, port: numb
   };
 }
 
+/** A Service with its EndpointSlice: one ready endpoint, 127.0.0.1:`port`. */
+export function serviceAt(namespace: string, serviceName: string, port: number): object[] {
+  return [service(namespace, serviceName), endpointSlice(namespace, serviceName, port)];
+}
+
 export function route(
   namespace: string,
   name: string,
