@@ -29,6 +29,12 @@ function lowerBound(keys: readonly string[], key: string): number {
   return lo;
 }
 
+// The base Map's own methods, for the entries kept in it (this class overrides set to throw).
+const mapGet = Map.prototype.get;
+const mapHas = Map.prototype.has;
+const mapSet = Map.prototype.set;
+const mapForEach = Map.prototype.forEach;
+
 const EMPTY_BUCKETS: readonly (ReadonlyMap<string, unknown> | undefined)[] = Object.freeze(
   new Array(BUCKETS).fill(undefined),
 );
@@ -37,9 +43,11 @@ const EMPTY_BUCKETS: readonly (ReadonlyMap<string, unknown> | undefined)[] = Obj
  * An immutable map iterated in ascending key order. Create new versions with
  * {@link PersistentMap.withChanges}; unchanged parts are shared between versions.
  *
- * It extends `Map` so that `instanceof Map` checks and `new Map(x)` work, but it keeps its data in
- * its own structure: `set`, `delete` and `clear` throw, and `structuredClone` or `postMessage` of
- * the object itself lose the data (copy it with `new Map(x)` first).
+ * It is a real `Map`: the base Map holds every entry in ascending key order, so `instanceof Map`,
+ * `new Map(x)`, `Map.prototype.get.call(x, k)`, and `structuredClone`/`postMessage`/`child.send`
+ * (which copy a Map's internal entries, giving a plain Map) all see the data. The bucket
+ * structure beside it only makes `withChanges` and `changedKeys` cheap. `set`, `delete` and
+ * `clear` throw.
  *
  * @example
  * const a = PersistentMap.empty<number>().withChanges(new Map([['b', 2], ['a', 1]]));
@@ -49,10 +57,27 @@ export class PersistentMap<V> extends Map<string, V> {
   readonly #buckets: readonly (ReadonlyMap<string, V> | undefined)[];
   readonly #keys: readonly string[];
 
-  private constructor(buckets: readonly (ReadonlyMap<string, V> | undefined)[], keys: readonly string[]) {
+  private constructor(
+    buckets: readonly (ReadonlyMap<string, V> | undefined)[],
+    keys: readonly string[],
+    /** The version this one derives from and its changes, when no key was added. */
+    previous?: PersistentMap<V>,
+    changes?: ReadonlyMap<string, V | undefined>,
+  ) {
     super();
     this.#buckets = buckets;
     this.#keys = keys;
+    // Fill the base Map (what structured clone copies) in key order; measured in bench/index.ts.
+    if (previous !== undefined && changes !== undefined) {
+      // No key added: the previous order with removed keys skipped is still ascending, and
+      // setting an existing key keeps its position, so copy natively and then patch.
+      mapForEach.call(previous, (v: V, k: string) => {
+        if (changes.get(k) !== undefined || !changes.has(k)) mapSet.call(this, k, v);
+      });
+      for (const [k, v] of changes) if (v !== undefined && mapHas.call(this, k)) mapSet.call(this, k, v);
+    } else {
+      for (const k of keys) mapSet.call(this, k, buckets[bucketOf(k)]!.get(k) as V);
+    }
     Object.freeze(this);
   }
 
@@ -129,7 +154,9 @@ export class PersistentMap<V> extends Map<string, V> {
       }
       keys = Object.freeze(next);
     }
-    return new PersistentMap<V>(Object.freeze(buckets), keys);
+    return added.length === 0
+      ? new PersistentMap<V>(Object.freeze(buckets), keys, this, changes)
+      : new PersistentMap<V>(Object.freeze(buckets), keys);
   }
 
   /**
@@ -158,11 +185,11 @@ export class PersistentMap<V> extends Map<string, V> {
   }
 
   override get(key: string): V | undefined {
-    return this.#buckets[bucketOf(key)]?.get(key);
+    return mapGet.call(this, key) as V | undefined;
   }
 
   override has(key: string): boolean {
-    return this.#buckets[bucketOf(key)]?.has(key) ?? false;
+    return mapHas.call(this, key);
   }
 
   override *keys(): MapIterator<string> {
