@@ -511,34 +511,20 @@ function parseSingleRecord(
   const extensionTypes: number[] = new Array(extCount);
   for (let i = 0; i < extCount; i++) extensionTypes[i] = typeScratch[i] as number;
   const legacyVersion = ((b[start] as number) << 8) | (b[start + 1] as number);
-  const hello: ClientHello =
-    serverName === undefined
-      ? {
-          alpnProtocols,
-          legacyVersion,
-          supportedVersions,
-          cipherSuites,
-          extensionTypes,
-          hasEncryptedClientHello,
-          hasGrease,
-          recordVersion,
-          records: 1,
-          handshakeLength,
-        }
-      : {
-          serverName,
-          alpnProtocols,
-          legacyVersion,
-          supportedVersions,
-          cipherSuites,
-          extensionTypes,
-          hasEncryptedClientHello,
-          hasGrease,
-          recordVersion,
-          records: 1,
-          handshakeLength,
-        };
-  return { status: 'complete', hello, consumed };
+  return completeResult(
+    serverName,
+    alpnProtocols,
+    legacyVersion,
+    supportedVersions,
+    cipherSuites,
+    extensionTypes,
+    hasEncryptedClientHello,
+    hasGrease,
+    recordVersion,
+    1,
+    handshakeLength,
+    consumed,
+  );
 }
 
 function parseBody(
@@ -663,6 +649,40 @@ function parseBody(
     if (problem !== undefined) return problem;
   }
 
+  return completeResult(
+    serverName,
+    alpnProtocols,
+    legacyVersion,
+    supportedVersions,
+    cipherSuites,
+    extensionTypes,
+    hasEncryptedClientHello,
+    hasGrease,
+    recordVersion,
+    records,
+    handshakeLength,
+    consumed,
+  );
+}
+
+/**
+ * The complete result of both parse paths. `serverName` is left out, not set to undefined, when
+ * the hello names no host (the optional field is absent in the public type).
+ */
+function completeResult(
+  serverName: string | undefined,
+  alpnProtocols: string[],
+  legacyVersion: number,
+  supportedVersions: number[],
+  cipherSuites: number[],
+  extensionTypes: number[],
+  hasEncryptedClientHello: boolean,
+  hasGrease: boolean,
+  recordVersion: number,
+  records: number,
+  handshakeLength: number,
+  consumed: number,
+): ClientHelloComplete {
   const hello: ClientHello =
     serverName === undefined
       ? {
