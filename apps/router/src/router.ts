@@ -12,6 +12,7 @@ import {
   type RoutingTable,
 } from '@switchyard/route-model';
 import type { Logger } from 'pino';
+import { applyEvents } from './apply-events.ts';
 import { type DemoBackends, startDemoBackends } from './demo-backends.ts';
 import type { Engine, EngineListeners } from './engines/engine.ts';
 import { createHaproxyEngine } from './engines/haproxy.ts';
@@ -223,7 +224,8 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
       pending = [];
       for (const event of batch) metrics.events.inc({ type: event.type });
       const started = performance.now();
-      const change = store.apply(batch);
+      // A bad object costs only itself: see applyEvents.
+      const change = applyEvents(store, batch, logger);
       metrics.syncDuration.observe((performance.now() - started) / 1000);
       reportStatuses();
       if (engineListeners === undefined) return; // the first table is served by engine.start
