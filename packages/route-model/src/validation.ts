@@ -462,6 +462,7 @@ export function routeShapeErrors(route: unknown): FieldError[] {
 
 const TERMINATIONS = ['edge', 'passthrough', 'reencrypt'] as const;
 const PASSTHROUGH_CERTS = 'passthrough termination does not support certificates';
+const BOTH_CERTS = 'cannot specify both tls.certificate and tls.externalCertificate';
 
 /** `validateTLS`: termination and field rules per termination (stage `tls`), library-go's messages. */
 function validateTlsFields(route: Route): FieldError[] {
@@ -472,15 +473,7 @@ function validateTlsFields(route: Route): FieldError[] {
   const ext = tls.externalCertificate?.name;
   switch (term) {
     case 'reencrypt':
-      if (tls.certificate && ext) {
-        errs.push(
-          invalid(
-            'spec.tls.externalCertificate',
-            ext,
-            'cannot specify both tls.certificate and tls.externalCertificate',
-          ),
-        );
-      }
+      if (tls.certificate && ext) errs.push(invalid('spec.tls.externalCertificate', ext, BOTH_CERTS));
       break;
     case 'passthrough':
       if (tls.certificate)
@@ -509,15 +502,7 @@ function validateTlsFields(route: Route): FieldError[] {
           ),
         );
       }
-      if (tls.certificate && ext) {
-        errs.push(
-          invalid(
-            'spec.tls.externalCertificate',
-            ext,
-            'cannot specify both tls.certificate and tls.externalCertificate',
-          ),
-        );
-      }
+      if (tls.certificate && ext) errs.push(invalid('spec.tls.externalCertificate', ext, BOTH_CERTS));
       break;
     default:
       errs.push(notSupported('spec.tls.termination', term ?? '', TERMINATIONS));

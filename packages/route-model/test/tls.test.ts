@@ -212,6 +212,16 @@ describe('extended TLS validation (validation_test, extended_validator_test)', (
       'spec.tls.destinationCACertificate: Invalid value: "redacted destination ca certificate data": edge termination does not support destination certificates',
     ],
     [
+      'edge with both a certificate and an external certificate',
+      { termination: 'edge', certificate: 'x', externalCertificate: { name: 'secret' } },
+      'spec.tls.externalCertificate: Invalid value: "secret": cannot specify both tls.certificate and tls.externalCertificate',
+    ],
+    [
+      'reencrypt with both a certificate and an external certificate',
+      { termination: 'reencrypt', certificate: 'x', externalCertificate: { name: 'secret' } },
+      'spec.tls.externalCertificate: Invalid value: "secret": cannot specify both tls.certificate and tls.externalCertificate',
+    ],
+    [
       'bad insecure policy',
       { termination: 'edge', insecureEdgeTerminationPolicy: 'Sometimes' },
       'spec.tls.insecureEdgeTerminationPolicy: Invalid value: "Sometimes": invalid value for InsecureEdgeTerminationPolicy option, acceptable values are None, Allow, Redirect, or empty',
