@@ -107,6 +107,11 @@ class RegMap implements CompiledMap {
   // An arrow property, so `const { lookup } = map` works as a callback.
   readonly lookup = (input: string): string | undefined => this.#index.lookupValue(input);
 
+  /** Packs the index after the initial load. */
+  compact(): void {
+    this.#index.compact();
+  }
+
   lookupEntry(input: string): MapEntry | undefined {
     const r = this.#index.lookup(input);
     return r === undefined ? undefined : toEntry(r);
@@ -329,5 +334,6 @@ export function compileMap(entries: readonly MapEntry[], options: CompileMapOpti
       map.problems.push({ line, code: err.code, message: withLine.message });
     }
   }
+  if (map instanceof RegMap) map.compact();
   return map;
 }

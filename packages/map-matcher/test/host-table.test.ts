@@ -73,8 +73,15 @@ describe('HostTable', () => {
     const answer = (input: string): string | undefined => {
       const slash = input.indexOf('/');
       const pos = t.find(input, 0, slash === -1 ? input.length : slash);
-      if (pos === -1) return 'no host';
+      if (pos === -1) {
+        expect(t.findAnswer(input, 0, slash === -1 ? input.length : slash, slash)).toBe(-3);
+        return 'no host';
+      }
       const m = t.fastMatch(pos, input, slash);
+      // findAnswer (one probe, root answer preloaded by slot) must agree with find + fastMatch.
+      const f = t.findAnswer(input, 0, slash === -1 ? input.length : slash, slash);
+      expect([f, t.foundAt]).toEqual([m, pos]);
+      if (m >= 0) expect(t.answer).toBe(t.answerAt(m));
       return m < 0 ? undefined : t.answerAt(m);
     };
     for (let i = 1; i < n; i += 2) {

@@ -57,6 +57,15 @@ export class HostTable<V, H = never> {
    * it has no paths), so the common lookup skips one object.
    */
   readonly #hot: (H | undefined)[] = [];
+  /**
+   * The root answer of each slot's record, by slot index: its address depends only on the slot,
+   * so a lookup loads it while the record itself is still being fetched from memory.
+   */
+  #slotRoot: (string | undefined)[] = new Array(16).fill(undefined);
+  /** The answer found by the last {@link findAnswer}. */
+  answer: string | undefined = undefined;
+  /** The record position found by the last {@link findAnswer}, or -1. */
+  foundAt = -1;
   /** The answers referenced from fast blocks, by answer id; freed ids are reused. */
   readonly #answers: (string | undefined)[] = [];
   readonly #freeAnswers: number[] = [];
@@ -97,6 +106,41 @@ export class HostTable<V, H = never> {
       }
       if (j === len) return off;
     }
+  }
+
+  /**
+   * {@link find} then {@link fastMatch} in one probe: sets {@link foundAt} to the record position
+   * (or -1) and returns what `fastMatch` returns (-3 when the key is absent); when that is a
+   * match, {@link answer} holds its answer.
+   */
+  findAnswer(s: string, start: number, end: number, slash: number): number {
+    const h = hashRange(s, start, end);
+    const slots = this.#slots;
+    const a = this.#arena;
+    const len = end - start;
+    const mask = this.#mask;
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const sh = slots[2 * i] as number;
+      if (sh === EMPTY) break;
+      if (sh !== h) continue;
+      // Loaded before the record is compared, so both memory reads are under way together.
+      const root = this.#slotRoot[i];
+      const off = slots[2 * i + 1] as number;
+      if (a[off] !== len) continue;
+      let j = 0;
+      for (; j < len; j++) {
+        const b = ((a[off + HEAD + (j >> 2)] as number) >>> ((j & 3) << 3)) & 0xff;
+        if (b !== s.charCodeAt(start + j)) break;
+      }
+      if (j !== len) continue;
+      this.foundAt = off;
+      const pos = this.fastMatch(off, s, slash);
+      if (pos >= 0)
+        this.answer = pos === off + HEAD + keyWords(len) ? root : this.#answers[a[pos + 1] as number];
+      return pos;
+    }
+    this.foundAt = -1;
+    return -3;
   }
 
   /** The value of the record at `pos` (from {@link find}). */
@@ -141,7 +185,9 @@ export class HostTable<V, H = never> {
       }
     }
     this.#garbage += this.#recordWords(off);
-    this.#slots[2 * slot + 1] = this.#append(key, id, words);
+    const at = this.#append(key, id, words);
+    this.#slots[2 * slot + 1] = at;
+    this.#slotRoot[slot] = this.#rootAnswer(at);
     if (this.#garbage > 1024 && this.#garbage > this.#top / 2) this.#rebuild(this.#mask + 1);
   }
 
@@ -236,10 +282,12 @@ export class HostTable<V, H = never> {
       if (between) continue;
       slots[2 * hole] = slots[2 * j] as number;
       slots[2 * hole + 1] = slots[2 * j + 1] as number;
+      this.#slotRoot[hole] = this.#slotRoot[j];
       hole = j;
     }
     slots[2 * hole] = EMPTY;
     slots[2 * hole + 1] = 0;
+    this.#slotRoot[hole] = undefined;
     this.#vals[id] = undefined;
     this.#keys[id] = undefined;
     this.#hot[id] = undefined;
@@ -265,6 +313,14 @@ export class HostTable<V, H = never> {
       this.#freeAnswer(a[p + 3] as number);
       p += PATH_HEAD + keyWords(a[p] as number);
     }
+  }
+
+  /**
+   * Re-packs the arena when it holds deleted or moved records, so that the live records (the
+   * ones lookups read) take as few cache lines and pages as possible.
+   */
+  compact(): void {
+    if (this.#garbage > 0) this.#rebuild(this.#mask + 1);
   }
 
   /** The slot index holding `key`, or -1. */
@@ -314,6 +370,15 @@ export class HostTable<V, H = never> {
     while (slots[2 * i] !== EMPTY) i = (i + 1) & this.#mask;
     slots[2 * i] = h;
     slots[2 * i + 1] = off;
+    this.#slotRoot[i] = this.#rootAnswer(off);
+  }
+
+  /** The root answer in the fast block of the record at `off`, if any. */
+  #rootAnswer(off: number): string | undefined {
+    const a = this.#arena;
+    if ((a[off + 2] as number) === 0) return undefined;
+    const f = off + HEAD + keyWords(a[off] as number);
+    return (a[f] as number) === -1 ? undefined : this.#answers[a[f + 1] as number];
   }
 
   /** Re-packs the arena (dropping deleted records) into `capacity` slots. */
@@ -321,6 +386,7 @@ export class HostTable<V, H = never> {
     const old = this.#arena;
     this.#mask = capacity - 1;
     this.#slots = new Int32Array(capacity * 2);
+    this.#slotRoot = new Array(capacity).fill(undefined);
     let words = 256;
     for (let id = 0; id < this.#keys.length; id++)
       if (this.#keys[id] !== undefined) words += this.#recordWords(this.#offsets[id] as number);

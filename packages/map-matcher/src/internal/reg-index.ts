@@ -252,6 +252,12 @@ export class RegIndex<T> {
     return true;
   }
 
+  /** Re-packs the host tables after a bulk load (updates leave moved records behind). */
+  compact(): void {
+    this.#routeExact.compact();
+    this.#routeWild.compact();
+  }
+
   byKey(key: string): readonly Rec<T>[] {
     const same = this.#byKey.get(key);
     return same === undefined ? [] : Array.isArray(same) ? same : [same];
@@ -308,23 +314,20 @@ export class RegIndex<T> {
     }
     if (end === 0 || s.charCodeAt(end - 1) === 0x2e) return this.#lookupBytes(s)?.value;
     const m = this.#routeExact;
-    const hostPos = m.find(s, 0, end);
-    if (hostPos !== -1) {
-      const pos = m.fastMatch(hostPos, s, slash);
-      if (pos >= 0) {
-        const rank = m.rankAt(pos);
-        const wb = this.#wildBound;
-        const sb = this.#sniBound;
-        const first = this.#regexList[0];
-        if (
-          (wb === undefined || wb.seq > rank) &&
-          (sb === undefined || sb.seq > rank) &&
-          (first === undefined || first.seq > rank)
-        )
-          return m.answerAt(pos);
-      }
+    const pos = m.findAnswer(s, 0, end, slash);
+    if (pos >= 0) {
+      const rank = m.rankAt(pos);
+      const wb = this.#wildBound;
+      const sb = this.#sniBound;
+      const first = this.#regexList[0];
+      if (
+        (wb === undefined || wb.seq > rank) &&
+        (sb === undefined || sb.seq > rank) &&
+        (first === undefined || first.seq > rank)
+      )
+        return m.answer;
     }
-    return this.#lookupBytes(s, hostPos)?.value;
+    return this.#lookupBytes(s, m.foundAt)?.value;
   }
 
   lookup(input: string): Rec<T> | undefined {
