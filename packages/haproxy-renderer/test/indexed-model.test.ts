@@ -56,7 +56,11 @@ describe('indexed layout model: the rendered tree maps answer what the map_reg s
             const b = base(r.host, r.path);
             for (const m of ['http_be', 'route_http_redirect', 'edge_reencrypt_be'] as const) {
               const idx = m === 'route_http_redirect' ? 'redirect' : m;
-              expect(indexedLookup(files, idx, b), `${m} ${b}`).toBe(openshiftLookup(files, m, b));
+              // The redirect maps are read as "is it 1": a `0` line and a missing line mean the same.
+              const answer = (x: string | undefined) => (m === 'route_http_redirect' ? x === '1' : x);
+              expect(answer(indexedLookup(files, idx, b)), `${m} ${b}`).toBe(
+                answer(openshiftLookup(files, m, b)),
+              );
             }
           }
         },
