@@ -10,6 +10,7 @@ import type {
   HeaderAction,
   RouteEntry,
 } from '@switchyard/route-model';
+import type { Pool } from 'undici';
 import { parseHaproxyTime, type ResolvedOptions } from '../options.ts';
 import type { CounterSet } from './metrics.ts';
 import { type RateLimits, SourceTable } from './rate-limit.ts';
@@ -42,6 +43,8 @@ export interface ServerState {
   up: boolean;
   /** The `Set-Cookie` value inserted for this server line, built once per backend build. */
   setCookie: string | undefined;
+  /** The connection pool of `poolKey`, remembered by the pool manager (no keyed lookup per request). */
+  pool?: Pool;
 }
 
 /** Upstream TLS settings (re-encrypt). */

@@ -181,7 +181,7 @@ export function handleRequest(core: ProxyCore, req: Req, res: Res): void {
   const key = rawHost + targetPath(url);
   let backendName: string | undefined;
   if (conn.frontend === 'http') {
-    if (state.maps.httpRedirect.lookup(key) === '1') {
+    if (state.anyRedirect && state.maps.httpRedirect.lookup(key) === '1') {
       reply(
         ex,
         302,

@@ -142,18 +142,32 @@ export class IncrementalMaps implements RuntimeMaps {
   #routes = new Map<string, RouteLines>();
   /** How many routes contribute each line (`map\u0000key\u0000value`). */
   #counts = new Map<string, number>();
+  #redirectLines = 0;
+
+  /**
+   * Whether `os_route_http_redirect` holds any line with value `1`. When it holds none, its
+   * lookup cannot answer `1`, so the plain-HTTP path skips it (exact, not a heuristic).
+   */
+  get anyRedirect(): boolean {
+    return this.#redirectLines > 0;
+  }
 
   #add(m: MapName, l: MapLine): void {
     const id = `${m}\u0000${l.key}\u0000${l.value}`;
     const n = this.#counts.get(id) ?? 0;
     this.#counts.set(id, n + 1);
-    if (n === 0) this[m].add(l);
+    if (n === 0) {
+      this[m].add(l);
+      if (m === 'httpRedirect' && l.value === '1') this.#redirectLines++;
+    }
   }
 
   #remove(m: MapName, l: MapLine): void {
     const id = `${m}\u0000${l.key}\u0000${l.value}`;
     const n = this.#counts.get(id) ?? 0;
     if (n <= 1) {
+      // Only lines that are present: an unknown line is not counted down.
+      if (n === 1 && m === 'httpRedirect' && l.value === '1') this.#redirectLines--;
       this.#counts.delete(id);
       this[m].remove(l.key, l.value);
     } else this.#counts.set(id, n - 1);

@@ -18,6 +18,10 @@ export class PoolManager {
   }
 
   get(server: ServerState, tls: UpstreamTls | undefined): Pool {
+    // The pool remembered on the server line, while the manager still holds it under that key
+    // (a pool dropped by `retain` is closed and never handed out again).
+    const cached = server.pool;
+    if (cached !== undefined && !cached.closed && !cached.destroyed) return cached;
     let pool = this.#pools.get(server.poolKey);
     if (!pool) {
       const host = server.ip.includes(':') ? `[${server.ip}]` : server.ip;
@@ -49,6 +53,7 @@ export class PoolManager {
       });
       this.#pools.set(server.poolKey, pool);
     }
+    server.pool = pool;
     return pool;
   }
 

@@ -13,6 +13,8 @@ import { IncrementalMaps, type RuntimeMaps } from './maps.ts';
 export interface RuntimeState {
   readonly table: RoutingTable;
   readonly maps: RuntimeMaps;
+  /** `maps.httpRedirect` has a line with value `1` (else its lookup is skipped). */
+  readonly anyRedirect: boolean;
   readonly backends: ReadonlyMap<string, BackendState>;
   readonly certs: CertIndex;
   /** Server state objects by {@link serverStateKey}, for the next update. */
@@ -53,7 +55,7 @@ export function compileState(
   // Last, after everything that could throw: the maps object is shared with the previous state.
   const maps = previous?.maps instanceof IncrementalMaps ? previous.maps : new IncrementalMaps();
   maps.sync(table);
-  return { table, maps, backends, certs, servers };
+  return { table, maps, anyRedirect: maps.anyRedirect, backends, certs, servers };
 }
 
 /** An empty table. @internal */

@@ -39,7 +39,7 @@ export function handleUpgrade(core: ProxyCore, req: IncomingMessage, socket: Soc
   const start = Date.now();
   let backendName: string | undefined;
   if (conn.frontend === 'http') {
-    if (state.maps.httpRedirect.lookup(key) === '1') {
+    if (state.anyRedirect && state.maps.httpRedirect.lookup(key) === '1') {
       rawReply(
         socket,
         '302 Found',
