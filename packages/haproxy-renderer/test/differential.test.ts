@@ -1,6 +1,6 @@
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { type EchoServer, prng, startHttpEcho, startHttpsEcho } from '@switchyard/testkit';
+import { type EchoServer, pick, prng, startHttpEcho, startHttpsEcho } from '@switchyard/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderHaproxyConfig } from '../src/index.ts';
 import {
@@ -83,7 +83,6 @@ describe('differential: indexed vs openshift layout in real HAProxy', () => {
     const seen = new Map<string, number>();
     for (let set = 0; set < SETS; set++) {
       const rnd = prng(1000 + set);
-      const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T;
       const choices = Array.from({ length: 20 + set * 5 }, () => ({
         host: Math.floor(rnd() * HOSTS.length),
         path: Math.floor(rnd() * PATHS.length),
@@ -111,8 +110,8 @@ describe('differential: indexed vs openshift layout in real HAProxy', () => {
       }
       const requests = Array.from({ length: HTTP_PER_SET + HTTPS_PER_SET }, (_, i) => ({
         tls: i >= HTTP_PER_SET,
-        host: pick(REQUEST_HOSTS),
-        path: pick(REQUEST_PATHS),
+        host: pick(rnd, REQUEST_HOSTS),
+        path: pick(rnd, REQUEST_PATHS),
       }));
       const agents = engines.map(() => ({
         http: new HttpAgent({ keepAlive: true, maxSockets: 8 }),

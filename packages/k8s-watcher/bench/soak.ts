@@ -7,7 +7,7 @@
  *
  * Run: `pnpm exec tsx --conditions=development bench/soak.ts`
  */
-import { type K8sObject, prng, startK8sApiServer } from '@switchyard/testkit';
+import { type K8sObject, pick, prng, startK8sApiServer } from '@switchyard/testkit';
 import { createRouteWatcher } from '../src/index.ts';
 import { diffState, kubeConfigFor, route, slice } from '../test/helpers.ts';
 
@@ -49,7 +49,7 @@ while (Date.now() < end) {
       );
   }
   if (Date.now() > nextFault) {
-    const f = ['drop', 'expire', 'compact', 'stall', 'restart'][Math.floor(rand() * 5)] as string;
+    const f = pick(rand, ['drop', 'expire', 'compact', 'stall', 'restart']);
     faults[f] = (faults[f] ?? 0) + 1;
     if (f === 'drop') api.dropWatches();
     if (f === 'expire') api.expireWatches();

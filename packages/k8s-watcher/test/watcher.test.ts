@@ -1,7 +1,7 @@
 import { type AddressInfo, createServer as createNetServer, type Socket } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { RouterEvent } from '@switchyard/route-model';
-import { type K8sApiServer, type K8sObject, prng, startK8sApiServer } from '@switchyard/testkit';
+import { type K8sApiServer, type K8sObject, pick, prng, startK8sApiServer } from '@switchyard/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRouteWatcher, type RouteWatcher, type RouteWatcherOptions } from '../src/index.ts';
 import { captureLogger, diffState, kubeConfigFor, namespace, route, slice, waitFor } from './helpers.ts';
@@ -98,10 +98,10 @@ describe('resilience', () => {
       const existing = api.list(apiVersion, kind, ns);
       const r = rand();
       if (existing.length > 0 && r < 0.25) {
-        const victim = existing[Math.floor(rand() * existing.length)] as K8sObject;
+        const victim = pick(rand, existing);
         api.remove(apiVersion, kind, ns, String(victim.metadata.name));
       } else if (existing.length > 0 && r < 0.65) {
-        const victim = existing[Math.floor(rand() * existing.length)] as K8sObject;
+        const victim = pick(rand, existing);
         if (isRoute) {
           (victim.spec as { host: string }).host = `h${i}.example.com`;
         } else {

@@ -24,3 +24,16 @@ export function prng(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/**
+ * One item of a non-empty list, chosen with `rand` (one call, like `items[Math.floor(rand() * n)]`).
+ *
+ * @param rand - a generator such as {@link prng}'s
+ * @param items - the list to choose from
+ * @returns the chosen item
+ * @throws Error when `items` is empty (there is nothing to choose)
+ */
+export function pick<T>(rand: () => number, items: readonly T[]): T {
+  if (items.length === 0) throw new Error('pick: items is empty');
+  return items[Math.floor(rand() * items.length)] as T;
+}

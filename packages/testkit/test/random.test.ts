@@ -1,4 +1,4 @@
-import { prng } from '@switchyard/testkit';
+import { pick, prng } from '@switchyard/testkit';
 import { describe, expect, it } from 'vitest';
 
 describe('prng (seeded mulberry32)', () => {
@@ -21,5 +21,25 @@ describe('prng (seeded mulberry32)', () => {
     expect(draw(43)).not.toEqual(a);
     expect(a.every((x) => x >= 0 && x < 1)).toBe(true);
     expect(new Set(a).size).toBeGreaterThan(990);
+  });
+});
+
+describe('pick', () => {
+  it('takes the item at floor(rand() * length), one draw per call', () => {
+    const items = ['a', 'b', 'c', 'd', 'e'];
+    const a = prng(9);
+    const b = prng(9);
+    for (let i = 0; i < 200; i++) expect(pick(a, items)).toBe(items[Math.floor(b() * items.length)]);
+  });
+
+  it.each([
+    { name: 'just below 1 picks the last', value: 0.999999, want: 'c' },
+    { name: '0 picks the first', value: 0, want: 'a' },
+  ])('$name', ({ value, want }) => {
+    expect(pick(() => value, ['a', 'b', 'c'])).toBe(want);
+  });
+
+  it('throws on an empty list', () => {
+    expect(() => pick(prng(1), [])).toThrow('pick: items is empty');
   });
 });
