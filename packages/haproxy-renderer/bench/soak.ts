@@ -7,7 +7,9 @@
  * `pnpm exec tsx --conditions=development bench/soak.ts [seconds] [--keep-alive]` runs the 60 s version; the tests
  * run a 5 s version through `runSoak`.
  */
+import { writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
+import { join } from 'node:path';
 import { freePort, makeTempDir, startHttpEcho } from '@switchyard/testkit';
 import WebSocket from 'ws';
 import { HaproxyProcess, renderHaproxyConfig } from '../src/index.ts';
@@ -182,13 +184,22 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
 }
 
 if (process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
-  const seconds = Number(process.argv[2] ?? 60);
+  const args = process.argv.slice(2);
+  const keepAlive = args.includes('--keep-alive');
+  const seconds = Number(args.find((a) => !a.startsWith('--')) ?? 60);
   const result = await runSoak({
     durationMs: seconds * 1000,
     changeEveryMs: 1000,
     concurrency: 16,
     layout: 'indexed',
+    keepAlive,
   });
-  console.log(JSON.stringify(result, null, 2));
+  console.log(JSON.stringify({ seconds, keepAlive, ...result }, null, 2));
+  // Recorded for bench/index.ts, which copies the last 60 s runs into the benchmark page.
+  const out = join(import.meta.dirname, `soak-${keepAlive ? 'keep-alive' : 'close'}.json`);
+  writeFileSync(
+    out,
+    `${JSON.stringify({ ranAt: new Date().toISOString(), seconds, keepAlive, concurrency: 16, ...result }, null, 2)}\n`,
+  );
   if (result.failures > 0 || !result.websocketEchoedAfterLastChange) process.exitCode = 1;
 }
