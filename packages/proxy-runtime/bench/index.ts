@@ -402,6 +402,10 @@ async function writeReport(points: Point[]): Promise<void> {
   ];
   const num = (v: number | undefined, d = 0): string => (v === undefined ? '-' : v.toFixed(d));
   const date = new Date().toISOString();
+  const envPrefix = ['BENCH_ROUNDS', 'BENCH_TLS_ROUNDS', 'BENCH_SECONDS', 'BENCH_BASELINE']
+    .filter((k) => process.env[k] !== undefined)
+    .map((k) => `${k}=${k === 'BENCH_BASELINE' ? '<copy>/src/index.ts' : process.env[k]} `)
+    .join('');
   const baseline: string[] = [];
   if (find('native (baseline)', 10)) {
     baseline.push(
@@ -424,7 +428,7 @@ async function writeReport(points: Point[]): Promise<void> {
   const md = [
     '## @switchyard/proxy-runtime',
     '',
-    `Command: \`pnpm bench proxy-runtime\` (from the root; \`pnpm bench\` in \`packages/proxy-runtime\`). Run: ${date}.`,
+    `Command: \`${envPrefix}pnpm bench proxy-runtime\` (from the root; \`pnpm bench\` in \`packages/proxy-runtime\`). Run: ${date}.`,
     '',
     `Machine: ${(await import('node:os')).cpus().length} cores shared by the load generator (wrk, 1 thread, ${CONNECTIONS} keep-alive connections), the proxy under test and the backend (HAProxy answering \`200 ok\` directly). Each HTTP point is the median of ${ROUNDS} rounds of ${SECONDS} s (TLS: ${TLS_ROUNDS} rounds), after a ${WARMUP} s warm-up; within a round every proxy runs once, in an order that rotates from round to round, so load from other processes hits them alike. Requests go to random routes (random hosts, half with a random path). Node libraries have no router: they get a host map (paths not checked). HAProxy runs OpenShift's configuration rendered by @switchyard/haproxy-renderer (\`map_reg\` maps), one thread. Numbers on a shared machine move between runs; compare ratios within one run.`,
     '',
