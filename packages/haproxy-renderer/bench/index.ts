@@ -264,16 +264,24 @@ interface SoakRecord {
   websocketEchoedAfterLastChange: boolean;
 }
 
-function readSoak(mode: 'close' | 'keep-alive'): SoakRecord | undefined {
+type SoakMode = 'close' | 'keep-alive' | 'keep-alive-idle-close';
+
+function readSoak(mode: SoakMode): SoakRecord | undefined {
   const path = join(import.meta.dirname, `soak-${mode}.json`);
   return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as SoakRecord) : undefined;
 }
 
-function soakRow(mode: 'close' | 'keep-alive'): string {
+const SOAK_LABELS: Record<SoakMode, string> = {
+  close: 'new connection per request',
+  'keep-alive': 'keep-alive (reused connections)',
+  'keep-alive-idle-close': 'keep-alive, `idleCloseOnResponse: true`',
+};
+
+function soakRow(mode: SoakMode): string {
   const s = readSoak(mode);
   if (s === undefined) return `| ${mode} | not recorded | | | | | |`;
   const samples = [...new Set(s.failureSamples)].join(', ');
-  return `| ${mode === 'close' ? 'new connection per request' : 'keep-alive (reused connections)'} | ${s.ranAt.slice(0, 16).replace('T', ' ')} UTC, ${s.seconds} s | ${fmt(s.requests)} | **${s.failures}**${samples === '' ? '' : ` (${samples})`} | ${s.changes} (${s.reloads} reloads, ${s.runtimeUpdates} runtime API) | ${s.websocketEchoedAfterLastChange ? 'yes' : '**no**'} |`;
+  return `| ${SOAK_LABELS[mode]} | ${s.ranAt.slice(0, 16).replace('T', ' ')} UTC, ${s.seconds} s | ${fmt(s.requests)} | **${s.failures}**${samples === '' ? '' : ` (${samples})`} | ${s.changes} (${s.reloads} reloads, ${s.runtimeUpdates} runtime API) | ${s.websocketEchoedAfterLastChange ? 'yes' : '**no**'} |`;
 }
 
 async function main(): Promise<void> {
@@ -447,7 +455,7 @@ distinct servers; 114 and 105 577 at 10 servers).
 ### Reload under load (60 s soak)
 
 Command, in packages/haproxy-renderer: \`pnpm exec tsx --conditions=development bench/soak.ts 60\` and
-\`pnpm exec tsx --conditions=development bench/soak.ts 60 --keep-alive\` (each records its result in
+\`pnpm exec tsx --conditions=development bench/soak.ts 60 --keep-alive [--idle-close-on-response]\` (each records its result in
 \`bench/soak-*.json\`, which this page copies; the benchmark does not rerun them). \`indexed\` layout, 16 concurrent
 Node clients requesting one route while the route set changes every second (a route added or removed: reload;
 endpoints scaled 1 → 2 → 3: runtime API), and a WebSocket opened before the first change.
@@ -456,11 +464,13 @@ endpoints scaled 1 → 2 → 3: runtime API), and a WebSocket opened before the 
 |---|---|---:|---:|---|---|
 ${soakRow('close')}
 ${soakRow('keep-alive')}
+${soakRow('keep-alive-idle-close')}
 
 With keep-alive, the failures are requests sent on an idle client connection just as the old worker closed it
 at a reload (HAProxy 2.6 closes idle front connections at once on soft-stop; Node's client does not retry). HAProxy's
 \`option idle-close-on-response\` (OpenShift's \`idleConnectionTerminationPolicy: Deferred\`, accepted by the
-installed 2.6) keeps such connections until they carry one more answer; the renderer does not emit it yet.
+installed 2.6) keeps such connections until they carry one more answer; the renderer emits it with
+\`idleCloseOnResponse: true\` (off by default, as in OpenShift), and the third run shows the difference.
 `;
   writeFileSync(OUT, md);
   console.log(`wrote ${OUT}`);

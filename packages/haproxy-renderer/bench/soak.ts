@@ -4,7 +4,8 @@
  * endpoints scaled, applied through the runtime API). Counts failed requests and checks that a
  * WebSocket opened before the first change still echoes after the last.
  *
- * `pnpm exec tsx --conditions=development bench/soak.ts [seconds] [--keep-alive]` runs the 60 s version; the tests
+ * `pnpm exec tsx --conditions=development bench/soak.ts [seconds] [--keep-alive] [--idle-close-on-response]` runs
+ * the 60 s version and records it in bench/soak-<mode>.json; the tests
  * run a 5 s version through `runSoak`.
  */
 import { writeFileSync } from 'node:fs';
@@ -28,6 +29,8 @@ export interface SoakOptions {
   layout: 'openshift' | 'indexed';
   /** Reuse connections (HTTP keep-alive) instead of one connection per request. @default false */
   keepAlive?: boolean;
+  /** Render `option idle-close-on-response` (see `RenderOptions.idleCloseOnResponse`). @default false */
+  idleCloseOnResponse?: boolean;
 }
 
 /** What {@link runSoak} measured. */
@@ -79,6 +82,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     httpsPort: await freePort(),
     maxConnections: 4000,
     dynamicServers: true,
+    idleCloseOnResponse: options.idleCloseOnResponse === true,
   };
   const servers = (n: number) =>
     echoes.slice(0, n).map((e, i) => ({ ip: '127.0.0.1', port: e.port, pod: `p${i}` }));
@@ -186,6 +190,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
 if (process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
   const args = process.argv.slice(2);
   const keepAlive = args.includes('--keep-alive');
+  const idleCloseOnResponse = args.includes('--idle-close-on-response');
   const seconds = Number(args.find((a) => !a.startsWith('--')) ?? 60);
   const result = await runSoak({
     durationMs: seconds * 1000,
@@ -193,13 +198,26 @@ if (process.argv[1] !== undefined && import.meta.url === new URL(`file://${proce
     concurrency: 16,
     layout: 'indexed',
     keepAlive,
+    idleCloseOnResponse,
   });
-  console.log(JSON.stringify({ seconds, keepAlive, ...result }, null, 2));
+  console.log(JSON.stringify({ seconds, keepAlive, idleCloseOnResponse, ...result }, null, 2));
   // Recorded for bench/index.ts, which copies the last 60 s runs into the benchmark page.
-  const out = join(import.meta.dirname, `soak-${keepAlive ? 'keep-alive' : 'close'}.json`);
+  const mode = `${keepAlive ? 'keep-alive' : 'close'}${idleCloseOnResponse ? '-idle-close' : ''}`;
+  const out = join(import.meta.dirname, `soak-${mode}.json`);
   writeFileSync(
     out,
-    `${JSON.stringify({ ranAt: new Date().toISOString(), seconds, keepAlive, concurrency: 16, ...result }, null, 2)}\n`,
+    `${JSON.stringify(
+      {
+        ranAt: new Date().toISOString(),
+        seconds,
+        keepAlive,
+        idleCloseOnResponse,
+        concurrency: 16,
+        ...result,
+      },
+      null,
+      2,
+    )}\n`,
   );
   if (result.failures > 0 || !result.websocketEchoedAfterLastChange) process.exitCode = 1;
 }

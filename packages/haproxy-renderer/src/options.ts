@@ -78,6 +78,12 @@ export interface RenderOptions {
   disableHttp2?: boolean;
   /** `ROUTER_USE_PROXY_PROTOCOL` (`accept-proxy` on the public binds). @default false */
   useProxyProtocol?: boolean;
+  /**
+   * `ROUTER_IDLE_CLOSE_ON_RESPONSE` (`option idle-close-on-response` in `defaults`): at a reload the
+   * old worker keeps idle keep-alive client connections until they carry one more answer, instead
+   * of closing them at once, so a request sent at that moment is not lost. @default false
+   */
+  idleCloseOnResponse?: boolean;
   /** `ROUTER_LOAD_BALANCE_ALGORITHM`: default balance of HTTP backends. @default 'random' */
   loadBalanceAlgorithm?: BalanceAlgorithm;
   /** `ROUTER_TCP_BALANCE_SCHEME`: default balance of passthrough backends (then the LB algorithm if set, then `source`). @default undefined */
@@ -143,6 +149,7 @@ export interface ResolvedOptions {
   strictSni: boolean;
   disableHttp2: boolean;
   useProxyProtocol: boolean;
+  idleCloseOnResponse: boolean;
   loadBalanceAlgorithm: BalanceAlgorithm;
   loadBalanceAlgorithmSet: boolean;
   tcpBalanceScheme: BalanceAlgorithm | undefined;
@@ -316,6 +323,7 @@ export function resolveOptions(options: RenderOptions): ResolvedOptions {
     strictSni: bool('strictSni', options.strictSni),
     disableHttp2: bool('disableHttp2', options.disableHttp2),
     useProxyProtocol: bool('useProxyProtocol', options.useProxyProtocol),
+    idleCloseOnResponse: bool('idleCloseOnResponse', options.idleCloseOnResponse),
     loadBalanceAlgorithm: oneOf('loadBalanceAlgorithm', options.loadBalanceAlgorithm, BALANCE, 'random'),
     loadBalanceAlgorithmSet: options.loadBalanceAlgorithm !== undefined,
     tcpBalanceScheme:

@@ -666,6 +666,7 @@ function defaultsSection(o: ResolvedOptions, errorFile503: string): string {
     `  timeout http-request ${t.httpRequest}`,
   );
   l.push(`  timeout http-keep-alive ${t.httpKeepAlive}`, `  timeout tunnel ${t.tunnel}`);
+  if (o.idleCloseOnResponse) l.push('  option idle-close-on-response');
   l.push(`  errorfile 503 ${errorFile503}`);
   if (o.errorFile404 !== undefined) l.push(`  errorfile 404 ${o.errorFile404}`);
   return `${l.join('\n')}\n`;

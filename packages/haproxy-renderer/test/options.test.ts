@@ -81,6 +81,11 @@ const cases: {
   },
   { name: 'ROUTER_STRICT_SNI', options: { strictSni: true }, present: [/ssl crt \S+ strict-sni crt-list/] },
   {
+    name: 'ROUTER_IDLE_CLOSE_ON_RESPONSE',
+    options: { idleCloseOnResponse: true },
+    present: [/defaults\n(?: {2}.*\n)* {2}option idle-close-on-response\n/],
+  },
+  {
     name: 'ROUTER_DISABLE_HTTP2',
     options: { disableHttp2: true },
     present: ['ssl verify required ca-file'],
