@@ -3,7 +3,8 @@
  * OpenShift's coalescing (first change at once, later ones within RELOAD_INTERVAL merged into
  * one reload), with no failed request meanwhile.
  */
-import { Agent } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { type EchoServer, httpGet, makeTempDir, startHttpEcho, type TempDir } from '@switchyard/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -49,13 +50,23 @@ describe('switchyard --engine haproxy on manifest files', () => {
   it('coalesces edits within RELOAD_INTERVAL into one reload and serves the last one, without failed requests', async () => {
     const file = join(dir.path, 'app.yaml');
     await writeManifest(file, objects('a', 0));
-    proc = await startRouterProcess(['--routes', dir.path, '--engine', 'haproxy', '--reload-interval', '2s']);
+    // A long interval, and every step below waits for what the router observed rather than for
+    // wall-clock time: the three later edits land well inside the window however loaded the
+    // machine is (a 2 s window with 100 ms sleeps could be split by scheduling noise into a
+    // third reload). The trailing reload then comes RELOAD_INTERVAL after the first started.
+    proc = await startRouterProcess([
+      '--routes',
+      dir.path,
+      '--engine',
+      'haproxy',
+      '--reload-interval',
+      '10s',
+    ]);
     const p = proc;
     expect((await httpGet(p.httpPort, 'app.test', '/')).backend).toBe('a');
 
-    // A new connection per request: idle keep-alive connections to an old worker can be closed
-    // under a request that is being sent (HAProxy's soft-stop race, which `option
-    // idle-close-on-response` addresses in the renderer), and that is not what this test is about.
+    // A new connection per request: this test is about the limiter; keep-alive clients across
+    // reloads are the next test's subject.
     const agent = new Agent({ keepAlive: false, maxSockets: 2 });
     const failures: string[] = [];
     const statuses: number[] = [];
@@ -70,19 +81,28 @@ describe('switchyard --engine haproxy on manifest files', () => {
     };
     const clients = [client(), client()];
     try {
-      // First edit: applied at once (idle limiter). Then three edits in quick succession:
-      // merged into one reload when the interval has passed.
+      // First edit: applied at once (idle limiter).
       await writeManifest(file, objects('b', 1));
       await p.waitForMetric('switchyard_reloads_total{result="ok"}', 1, 20_000);
+      expect(await p.metric('switchyard_routes_served')).toBe(2);
+      // Three more edits, each one seen by the router (its "admitted" log for the route the
+      // edit adds, logged just before the table goes to the engine) before the next is written:
+      // three separate changes for the limiter, all within the interval.
       for (let i = 2; i <= 4; i += 1) {
         await writeManifest(file, objects(i % 2 === 0 ? 'a' : 'b', i));
-        await sleep(100);
+        await p.waitForLog((l) => l.route === `demo/extra-${i - 1}` && / admitted/.test(l.msg), 20_000);
       }
-      await p.waitForMetric('switchyard_routes_served', 5, 20_000);
+      // Held back, not applied one by one: still one reload, still the first edit's table.
+      expect(await p.metric('switchyard_reloads_total{result="ok"}')).toBe(1);
+      expect(await p.metric('switchyard_routes_served')).toBe(2);
+      // Then exactly one trailing reload applies the last edit.
+      await p.waitForMetric('switchyard_routes_served', 5, 30_000);
       expect(await p.metric('switchyard_reloads_total{result="ok"}')).toBe(2);
       expect((await httpGet(p.httpPort, 'app.test', '/')).backend).toBe('a');
       expect((await httpGet(p.httpPort, 'extra-3.test', '/')).backend).toBe('a');
-      await sleep(300);
+      // A few more requests after the reload, counted rather than timed.
+      const after = statuses.length + failures.length + 10;
+      for (let i = 0; i < 2000 && statuses.length + failures.length < after; i += 1) await sleep(10);
     } finally {
       running = false;
       await Promise.all(clients);
@@ -99,7 +119,7 @@ describe('switchyard --engine haproxy on manifest files', () => {
     expect(served).toBeGreaterThan(0);
     expect(await p.metric('haproxy_backend_up{backend="http",namespace="demo",route="app"}')).toBe(1);
     expect(await p.metric('haproxy_workers')).toBe(1);
-  });
+  }, 90_000);
 
   it('a route that cannot be rendered safely is left out, reported as rejected, and the rest keep serving', async () => {
     const file = join(dir.path, 'unsafe.yaml');
@@ -168,4 +188,109 @@ describe('switchyard --engine haproxy --haproxy-config-manager', () => {
     expect(await pollBackend(p.httpPort, 'a')).toBe('a');
     expect(await p.metric('switchyard_reloads_total{result="ok"}')).toBeUndefined();
   });
+});
+
+/** One GET through a keep-alive agent; whether the request went out on a reused connection. */
+function keepAliveGet(
+  agent: Agent,
+  port: number,
+  host: string,
+): Promise<{ status: number; reused: boolean }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path: '/', headers: { host }, agent }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, reused: req.reusedSocket }));
+      res.on('error', reject);
+    });
+    req.setTimeout(10_000, () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('switchyard --engine haproxy with keep-alive clients while routes change', () => {
+  let a: EchoServer;
+  let dir: TempDir;
+  let work: TempDir;
+  let proc: RouterProcess | undefined;
+
+  beforeAll(async () => {
+    a = await startHttpEcho({ name: 'a' });
+    dir = await makeTempDir('switchyard-keepalive-');
+    work = await makeTempDir('switchyard-keepalive-work-');
+  });
+  afterAll(async () => {
+    const code = await proc?.stop();
+    await a.close();
+    await dir.cleanup();
+    await work.cleanup();
+    expect(code).toBe(0);
+  });
+
+  it('reloads lose no request on reused connections (idle-close-on-response is on by default)', async () => {
+    const file = join(dir.path, 'app.yaml');
+    const objects = (extra: number): object[] => [
+      ...serviceAt('demo', 'svc', a.port),
+      route('demo', 'app', 'app.test', 'svc'),
+      ...Array.from({ length: extra }, (_, i) => route('demo', `extra-${i}`, `extra-${i}.test`, 'svc')),
+    ];
+    await writeManifest(file, objects(0));
+    proc = await startRouterProcess([
+      '--routes',
+      dir.path,
+      '--engine',
+      'haproxy',
+      '--work-dir',
+      work.path,
+      '--reload-interval',
+      '1s',
+    ]);
+    const p = proc;
+    // The default turns the option on; this is what keeps idle keep-alive connections alive
+    // through a reload until they carry one more response.
+    expect(await readFile(join(work.path, 'haproxy.config'), 'utf8')).toMatch(
+      /^\s*option idle-close-on-response$/m,
+    );
+
+    const agent = new Agent({ keepAlive: true, maxSockets: 4 });
+    const failures: string[] = [];
+    let ok = 0;
+    let reused = 0;
+    let running = true;
+    const client = async (): Promise<void> => {
+      while (running) {
+        await keepAliveGet(agent, p.httpPort, 'app.test').then(
+          (answer) => {
+            if (answer.status === 200) ok += 1;
+            else failures.push(`status ${answer.status}`);
+            if (answer.reused) reused += 1;
+          },
+          (error: Error) => failures.push(error.message),
+        );
+      }
+    };
+    const clients = Array.from({ length: 4 }, () => client());
+    const reloads = 4;
+    try {
+      // Each edit adds a route (a reload); the next is written once that reload is done, so the
+      // run is bounded by reloads, not by a clock (about 4-5 s with a 1 s interval).
+      for (let i = 1; i <= reloads; i += 1) {
+        await writeManifest(file, objects(i));
+        await p.waitForMetric('switchyard_reloads_total{result="ok"}', i, 30_000);
+      }
+      await p.waitForMetric('switchyard_routes_served', reloads + 1, 10_000);
+      // A few more requests after the last reload, counted rather than timed.
+      const after = ok + failures.length + 20;
+      for (let i = 0; i < 2000 && ok + failures.length < after; i += 1) await sleep(10);
+    } finally {
+      running = false;
+      await Promise.all(clients);
+      agent.destroy();
+    }
+    expect(failures).toEqual([]);
+    expect(await p.metric('template_router_reload_failure')).toBe(0);
+    // The clients really kept their connections across requests (and so across reloads).
+    expect(reused).toBeGreaterThan(reloads * 10);
+    expect(ok).toBeGreaterThan(reloads * 10);
+  }, 90_000);
 });

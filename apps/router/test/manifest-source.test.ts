@@ -58,6 +58,12 @@ describe('createManifestSource', () => {
     await dir.cleanup();
   });
 
+  /** Waits until `count` batches have arrived, bounded by a deadline (not a number of sleeps). */
+  const waitForBatches = async (count: number, timeoutMs = 20_000): Promise<void> => {
+    const deadline = Date.now() + timeoutMs;
+    while (batches.length < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  };
+
   const start = async (path = dir.path): Promise<ManifestSource> => {
     source = await createManifestSource({
       path,
@@ -124,7 +130,7 @@ describe('createManifestSource', () => {
     await writeFile(join(dir.path, 'a.json'), list(route('one', 'one.test'), route('two', 'two.test')));
     await start();
     await edit(dir.path);
-    for (let i = 0; i < 200 && batches.length < 2; i += 1) await new Promise((r) => setTimeout(r, 25));
+    await waitForBatches(2);
     expect(batches.slice(1).map(summarize)).toEqual([expected]);
   });
 
@@ -160,7 +166,7 @@ describe('createManifestSource', () => {
     await start(file);
     await writeFile(join(dir.path, 'tmp.json'), list(route('one', 'two.test')));
     await rename(join(dir.path, 'tmp.json'), file);
-    for (let i = 0; i < 200 && batches.length < 2; i += 1) await new Promise((r) => setTimeout(r, 25));
+    await waitForBatches(2);
     expect(batches.slice(1).map(summarize)).toEqual([['upsert Route/default/one']]);
   });
 

@@ -51,6 +51,8 @@ describe('loadSettings', () => {
       tunnelTimeout: 3_600_000,
       allowedDomains: [],
       updateStatus: true,
+      // Switchyard's deliberate departure from OpenShift's default (false).
+      idleCloseOnResponse: true,
     });
   });
 
@@ -102,6 +104,22 @@ describe('loadSettings', () => {
   });
 
   it.each([
+    ['default', ['--routes', 'r'], {}, true],
+    ['--no-idle-close-on-response', ['--routes', 'r', '--no-idle-close-on-response'], {}, false],
+    ['--idle-close-on-response false', ['--routes', 'r', '--idle-close-on-response', 'false'], {}, false],
+    ['OpenShift env name', ['--routes', 'r'], { ROUTER_IDLE_CLOSE_ON_RESPONSE: 'false' }, false],
+    [
+      'flag over env',
+      ['--routes', 'r', '--idle-close-on-response'],
+      { ROUTER_IDLE_CLOSE_ON_RESPONSE: '0' },
+      true,
+    ],
+    ['config key', ['--routes', 'r', '--config', 'c.yaml'], {}, false],
+  ])('idle-close-on-response: %s', (_name, argv, env, value) => {
+    expect(run(argv, env, { 'c.yaml': 'idleCloseOnResponse: false\n' }).idleCloseOnResponse).toBe(value);
+  });
+
+  it.each([
     [
       'a port that is not a number',
       ['--routes', 'r', '--http-port', 'eighty'],
@@ -138,6 +156,12 @@ describe('loadSettings', () => {
       ['--routes', 'r'],
       { ROUTER_USE_PROXY_PROTOCOL: 'maybe' },
       /ROUTER_USE_PROXY_PROTOCOL.*expected true or false/,
+    ],
+    [
+      'a bad idle-close-on-response',
+      ['--routes', 'r'],
+      { ROUTER_IDLE_CLOSE_ON_RESPONSE: 'sometimes' },
+      /ROUTER_IDLE_CLOSE_ON_RESPONSE \(--idle-close-on-response\): expected true or false/,
     ],
     [
       'a bad selector',

@@ -237,6 +237,7 @@ export function createHaproxyEngine(options: HaproxyEngineOptions): Engine {
           : { defaultDestinationCAPath: resolve(options.defaultDestinationCaPath) }),
         allowWildcardRoutes: settings.allowWildcardRoutes,
         dynamicServers: settings.haproxyConfigManager,
+        idleCloseOnResponse: settings.idleCloseOnResponse,
       };
       const started = performance.now();
       let first: RenderResult;
