@@ -5,8 +5,9 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
+import { type AddressInfo, createServer as createTcpServer, connect, type Socket } from 'node:net';
 import { dirname, join } from 'node:path';
-import { renderHaproxyConfig } from '@switchyard/haproxy-renderer';
+import { RuntimeApi, renderHaproxyConfig } from '@switchyard/haproxy-renderer';
 import type { RoutingTable } from '@switchyard/route-model';
 import {
   createCertificate,
@@ -111,7 +112,7 @@ function ask(agent: Agent, port: number, host: string, path: string): Promise<Ou
 async function startHaproxyFor(
   t: RoutingTable,
   pem: string,
-): Promise<{ port: number; stop(): Promise<void> }> {
+): Promise<{ port: number; api: RuntimeApi; stop(): Promise<void> }> {
   const dir = await makeTempDir('pr-diff');
   const httpPort = await freePort();
   const httpsPort = await freePort();
@@ -141,6 +142,7 @@ async function startHaproxyFor(
   });
   return {
     port: httpPort,
+    api: new RuntimeApi({ socketPath: join(dir.path, 'run', 'haproxy.sock') }),
     stop: async () => {
       await hp.stop();
       await dir.cleanup();
@@ -216,6 +218,8 @@ describe('differential: native runtime vs real HAProxy (openshift layout)', () =
   ])(
     'rate limits: %s gives the same accept/reject sequence',
     async (_n, extra) => {
+      // Sequential connections never overlap by design; only conn_cur depends on release time.
+      const concurrent = 'rate-limit-connections.concurrent-tcp' in extra;
       const annotations: Record<string, string> = {
         'haproxy.router.openshift.io/rate-limit-connections': 'true',
       };
@@ -228,9 +232,29 @@ describe('differential: native runtime vs real HAProxy (openshift layout)', () =
       const native = createProxyRuntime({ host: '127.0.0.1', httpPort: 0, httpsPort: false, table: t });
       const nativePort = (await native.listen()).httpPort as number;
       const hp = await startHaproxyFor(t, pem);
-      const sequence = async (port: number): Promise<string[]> => {
+      const backendName = [...t.routes.values()][0]?.backendName as string;
+      // `conn_cur` counts streams the engine has not released yet; a client sees the response
+      // before the engine gets round to releasing its stream (HAProxy frees it once both sides
+      // of the connection are shut). Each request of a sequence therefore starts only once the
+      // engine reports nothing tracked in flight, instead of depending on how fast it was.
+      const haproxyIdle = async (): Promise<boolean> => {
+        const out = await hp.api.command(`show table ${backendName}`);
+        // The table's own header line: a wrong name must not read as "idle".
+        return out.includes(`# table: ${backendName},`) && !/conn_cur=[1-9]/.test(out);
+      };
+      const nativeIdle = async (): Promise<boolean> =>
+        /switchyard_frontend_current_connections\{frontend="public"\} 0\b/.test(await native.metrics());
+      const waitIdle = async (idle: () => Promise<boolean>): Promise<void> => {
+        for (let i = 0; i < 1_000; i++) {
+          if (await idle()) return;
+          await new Promise((r) => setTimeout(r, 10));
+        }
+        throw new Error('the engine kept a tracked connection open for 10 s');
+      };
+      const sequence = async (port: number, idle: () => Promise<boolean>): Promise<string[]> => {
         const out: string[] = [];
         for (let i = 0; i < 6; i++) {
+          if (concurrent) await waitIdle(idle);
           // A new connection per request: both engines see separate streams.
           const agent = new Agent({ keepAlive: false });
           out.push(
@@ -244,8 +268,8 @@ describe('differential: native runtime vs real HAProxy (openshift layout)', () =
         return out;
       };
       try {
-        const h = await sequence(hp.port);
-        const n = await sequence(nativePort);
+        const h = await sequence(hp.port, haproxyIdle);
+        const n = await sequence(nativePort, nativeIdle);
         expect(n).toEqual(h);
         expect(h).toContain('200');
       } finally {
@@ -308,4 +332,160 @@ describe('differential: native runtime vs real HAProxy (openshift layout)', () =
     },
     60_000,
   );
+});
+
+/** A raw backend: records each request head's bytes, answers with a fixed small response. */
+async function startRawBackend(): Promise<{ port: number; heads: Buffer[]; close(): Promise<void> }> {
+  const heads: Buffer[] = [];
+  const sockets = new Set<Socket>();
+  const server = createTcpServer((s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+    s.on('error', () => undefined);
+    let buf = Buffer.alloc(0);
+    s.on('data', (d: Buffer) => {
+      buf = Buffer.concat([buf, d]);
+      const end = buf.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      heads.push(buf.subarray(0, end + 2));
+      buf = Buffer.alloc(0);
+      s.end('HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return {
+    port: (server.address() as AddressInfo).port,
+    heads,
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
+
+/** One request on a fresh connection; everything the proxy sent back, as bytes. */
+function rawExchange(port: number, host: string, path = '/'): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const s = connect(port, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    const t = setTimeout(() => s.destroy(new Error('timeout')), 10_000);
+    s.on('data', (d: Buffer) => chunks.push(d));
+    s.on('error', (e) => {
+      clearTimeout(t);
+      reject(e);
+    });
+    s.on('close', () => {
+      clearTimeout(t);
+      resolve(Buffer.concat(chunks));
+    });
+    s.write(`GET ${path} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
+  });
+}
+
+/** The raw bytes of header `name`'s line(s) in a head (name compared case-insensitively). */
+function headerLines(head: Buffer, name: string): string[] {
+  const text = head.toString('latin1');
+  const end = text.indexOf('\r\n\r\n');
+  return (end < 0 ? text : text.slice(0, end))
+    .split('\r\n')
+    .filter((l) => l.toLowerCase().startsWith(`${name.toLowerCase()}:`))
+    .map((l) => l.slice(name.length + 1).trim());
+}
+
+describe('header bytes: route header values beyond latin1, native runtime vs real HAProxy', () => {
+  const VALUES = ['price €5', 'naïve', '日本 ✓', 'plain ascii'];
+  it.each([
+    ['request', 'backend'],
+    ['response', 'client'],
+  ] as const)(
+    'a %s header action sends the same bytes to the %s as HAProxy (UTF-8), other routes unaffected',
+    async (side, _receiver) => {
+      const be = await startRawBackend();
+      const objects: object[] = [service('plain'), ...endpointSlice('plain', [be.port])];
+      VALUES.forEach((value, i) => {
+        objects.push(service(`u${i}`), ...endpointSlice(`u${i}`, [be.port]));
+        objects.push(
+          route(`u${i}`, {
+            host: `u${i}.bytes.test`,
+            to: { kind: 'Service', name: `u${i}` },
+            httpHeaders: {
+              actions: { [side]: [{ name: 'X-Price', action: { type: 'Set', set: { value } } }] },
+            },
+          }),
+        );
+      });
+      objects.push(route('plain', { host: 'plain.bytes.test', to: { kind: 'Service', name: 'plain' } }));
+      const t = table(objects);
+      const cert = await createCertificate({ commonName: 'default.bytes.test' });
+      const native = createProxyRuntime({ host: '127.0.0.1', httpPort: 0, httpsPort: false, table: t });
+      const nativePort = (await native.listen()).httpPort as number;
+      const hp = await startHaproxyFor(t, `${cert.key}\n${cert.cert}`);
+      try {
+        for (const [i, value] of VALUES.entries()) {
+          const seen: { engine: string; status: string; lines: string[] }[] = [];
+          for (const [engine, port] of [
+            ['haproxy', hp.port],
+            ['native', nativePort],
+          ] as const) {
+            be.heads.length = 0;
+            const answer = await rawExchange(port, `u${i}.bytes.test`);
+            const head = side === 'request' ? be.heads[0] : answer;
+            seen.push({
+              engine,
+              status: answer.toString('latin1').split('\r\n')[0] ?? '',
+              lines: head ? headerLines(head, 'X-Price') : [],
+            });
+          }
+          const [h, n] = seen as [(typeof seen)[0], (typeof seen)[0]];
+          expect(h.status).toBe('HTTP/1.1 200 OK');
+          // HAProxy puts the UTF-8 bytes of the configured text on the wire.
+          expect(h.lines).toEqual([Buffer.from(value, 'utf8').toString('latin1')]);
+          expect(n).toEqual({ ...h, engine: 'native' });
+        }
+        // The table that holds those routes still serves its other routes, on both engines.
+        for (const port of [hp.port, nativePort]) {
+          const answer = (await rawExchange(port, 'plain.bytes.test')).toString('latin1');
+          expect(answer.startsWith('HTTP/1.1 200 OK')).toBe(true);
+          expect(answer.endsWith('ok')).toBe(true);
+        }
+      } finally {
+        await native.close({ graceMs: 200 });
+        await hp.stop();
+        await be.close();
+      }
+    },
+    60_000,
+  );
+
+  it('a rewrite-target beyond latin1 sends the same request line to the backend as HAProxy', async () => {
+    const be = await startRawBackend();
+    const t = table([
+      service('rw'),
+      ...endpointSlice('rw', [be.port]),
+      route(
+        'rw',
+        { host: 'rw.bytes.test', path: '/app', to: { kind: 'Service', name: 'rw' } },
+        { 'haproxy.router.openshift.io/rewrite-target': '/prix€' },
+      ),
+    ]);
+    const cert = await createCertificate({ commonName: 'default.bytes.test' });
+    const native = createProxyRuntime({ host: '127.0.0.1', httpPort: 0, httpsPort: false, table: t });
+    const nativePort = (await native.listen()).httpPort as number;
+    const hp = await startHaproxyFor(t, `${cert.key}\n${cert.cert}`);
+    try {
+      const lines: string[] = [];
+      for (const port of [hp.port, nativePort]) {
+        be.heads.length = 0;
+        const answer = (await rawExchange(port, 'rw.bytes.test', '/app/x?q=1')).toString('latin1');
+        expect(answer.startsWith('HTTP/1.1 200 OK')).toBe(true);
+        lines.push((be.heads[0] ?? Buffer.alloc(0)).toString('latin1').split('\r\n')[0] ?? '');
+      }
+      expect(lines[0]).toBe(`GET ${Buffer.from('/prix€/x', 'utf8').toString('latin1')}?q=1 HTTP/1.1`);
+      expect(lines[1]).toBe(lines[0]);
+    } finally {
+      await native.close({ graceMs: 200 });
+      await hp.stop();
+      await be.close();
+    }
+  }, 60_000);
 });

@@ -100,6 +100,22 @@ export interface BackendState {
   counters: CounterSet | undefined;
 }
 
+/**
+ * A route-controlled header value as Node must be given it to put HAProxy's bytes on the wire.
+ * HAProxy sends the UTF-8 bytes of the configured text; Node's `setHeader`/`writeHead` and undici
+ * write header strings as latin1 and throw on any character above U+00FF. The latin1 string
+ * of the UTF-8 bytes therefore goes out as exactly those bytes. Pure ASCII (the common case) is
+ * returned unchanged, without a copy.
+ * @internal
+ */
+export function wireString(value: string): string {
+  return /[^\x00-\x7f]/.test(value) ? Buffer.from(value, 'utf8').toString('latin1') : value;
+}
+
+function wireAction(a: HeaderAction): HeaderAction {
+  return a.type === 'Set' ? { type: 'Set', name: a.name, value: wireString(a.value) } : a;
+}
+
 function backendMode(r: RouteEntry): 'http' | 'tcp' {
   return r.termination === 'passthrough' ? 'tcp' : 'http';
 }
@@ -151,9 +167,12 @@ function upstreamTls(r: RouteEntry, o: ResolvedOptions): UpstreamTls | undefined
 }
 
 function rewriteOf(r: RouteEntry): BackendState['rewrite'] {
-  const target = r.policies.rewriteTarget;
-  if (target === undefined || r.termination === 'passthrough') return undefined;
-  const path = r.path.replaceAll('\r', '').replaceAll('\n', '');
+  const annotated = r.policies.rewriteTarget;
+  if (annotated === undefined || r.termination === 'passthrough') return undefined;
+  // The request target Node hands over is latin1 (one char per byte) and undici writes the path
+  // as latin1: the route's text joins it as its UTF-8 bytes, the bytes HAProxy matches and sends.
+  const target = wireString(annotated);
+  const path = wireString(r.path.replaceAll('\r', '').replaceAll('\n', ''));
   try {
     // The route path is used as a regex, unescaped, exactly as OpenShift's replace-path does.
     if (target === '/') return { re: new RegExp(`^${path}/?(.*)$`), replacement: '/$1' };
@@ -257,9 +276,12 @@ export function buildBackend(
     serverTimeout,
     tunnelTimeout,
     upstreamTls: tls,
-    requestHeaders: mode === 'http' ? p.requestHeaders : [],
-    responseHeaders: mode === 'http' ? p.responseHeaders : [],
-    hsts: r.termination === 'edge' || r.termination === 'reencrypt' ? p.hstsHeader : undefined,
+    requestHeaders: mode === 'http' ? p.requestHeaders.map(wireAction) : [],
+    responseHeaders: mode === 'http' ? p.responseHeaders.map(wireAction) : [],
+    hsts:
+      (r.termination === 'edge' || r.termination === 'reencrypt') && p.hstsHeader !== undefined
+        ? wireString(p.hstsHeader)
+        : undefined,
     rewrite: rewriteOf(r),
     rateLimits: rateLimitsOf(r, mode),
     sources: rateLimitsOf(r, mode) ? (previousBackend?.sources ?? new SourceTable()) : undefined,

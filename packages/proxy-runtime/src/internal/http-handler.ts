@@ -548,6 +548,7 @@ class Upstream implements Dispatcher.DispatchHandler {
   readonly #body: boolean;
   readonly #sm: CounterSet;
   #responded = false;
+  #rejected = false;
   #pending: Buffer | undefined = undefined;
   #resume: (() => void) | undefined = undefined;
   #waitingDrain = false;
@@ -588,10 +589,23 @@ class Upstream implements Dispatcher.DispatchHandler {
     ex.status = statusCode;
     if (ex.finished) return false;
     const headers = responseHeaders(ex, this.#backend, this.#server, this.#sticky, rawHeaders, statusCode);
-    if (ex.conn.h2) {
-      (ex.res as Http2ServerResponse).writeHead(statusCode, toObject(headers));
-    } else {
-      (ex.res as ServerResponse).writeHead(statusCode, statusText, headers);
+    try {
+      if (ex.conn.h2) {
+        (ex.res as Http2ServerResponse).writeHead(statusCode, toObject(headers));
+      } else {
+        (ex.res as ServerResponse).writeHead(statusCode, statusText, headers);
+      }
+    } catch (err) {
+      // A head Node refuses to write (it validates every header) must cost this request only:
+      // answer 502 like HAProxy does for a response it cannot forward, and drop the upstream.
+      this.#rejected = true;
+      ex.termination = 'invalid-response-header';
+      ex.status = 502;
+      // The refused `writeHead` had already stored the upstream's reason phrase.
+      if (!ex.conn.h2) (ex.res as ServerResponse).statusMessage = 'Bad Gateway';
+      replyError(ex, 502, 'Bad Gateway');
+      ex.upstreamAbort?.(err as Error);
+      return false;
     }
     this.#resume = resume;
     return true;
@@ -654,7 +668,7 @@ class Upstream implements Dispatcher.DispatchHandler {
   onError(err: Error): void {
     const ex = this.#ex;
     ex.upstreamAbort = undefined;
-    if (ex.finished) return;
+    if (ex.finished || this.#rejected) return;
     const core = this.#core;
     const backend = this.#backend;
     const server = this.#server;
