@@ -4,11 +4,12 @@
  * sockets or heap grew beyond noise.
  */
 import { createServer } from 'node:http';
-import { type AddressInfo, connect } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { buildRoutingTable, type RouterObject } from '@switchyard/route-model';
 import { createProxyRuntime } from '../src/index.ts';
+import { abortOnce } from '../test/helpers.ts';
 import { routeObjects } from './routes.ts';
 
 const count = Number(process.argv[2] ?? 10_000);
@@ -37,25 +38,13 @@ const table = buildRoutingTable(objects as RouterObject[], { allowLoopbackEndpoi
 const rt = createProxyRuntime({ host: '127.0.0.1', httpPort: 0, httpsPort: false, table });
 const port = (await rt.listen()).httpPort as number;
 
-const abortOnce = (): Promise<void> =>
-  new Promise((resolve) => {
-    const s = connect(port, '127.0.0.1');
-    s.on('error', () => undefined);
-    s.on('close', () => resolve());
-    let got = 0;
-    s.on('data', (d) => {
-      got += d.length;
-      if (got > 100_000) s.destroy();
-    });
-    s.write('GET / HTTP/1.1\r\nHost: stream.test\r\n\r\n');
-  });
-
 const batch = 20;
-for (let i = 0; i < 200; i += batch) await Promise.all(Array.from({ length: batch }, abortOnce));
+for (let i = 0; i < 200; i += batch) await Promise.all(Array.from({ length: batch }, () => abortOnce(port)));
 await new Promise((r) => setTimeout(r, 500));
 const before = { heap: heap(), upstreamSockets };
 const t0 = Date.now();
-for (let i = 0; i < count; i += batch) await Promise.all(Array.from({ length: batch }, abortOnce));
+for (let i = 0; i < count; i += batch)
+  await Promise.all(Array.from({ length: batch }, () => abortOnce(port)));
 await new Promise((r) => setTimeout(r, 1_000));
 const after = { heap: heap(), upstreamSockets };
 const metrics = await rt.metrics();

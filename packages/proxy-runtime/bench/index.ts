@@ -235,6 +235,8 @@ async function startHaproxyProxy(
   return { httpPort, httpsPort, pid: hp.pid, stop: () => hp.stop() };
 }
 
+const SCRIPTS_HEADING = '## @switchyard/proxy-runtime: client aborts and hot-update soak';
+
 async function main(): Promise<void> {
   const tmp = await makeTempDir('pr-bench');
   const points: Point[] = [];
@@ -453,7 +455,11 @@ async function writeReport(points: Point[]): Promise<void> {
   ].join('\n');
   const out = join(here, '../../../docs/benchmarks/proxy-runtime.md');
   await mkdir(dirname(out), { recursive: true });
-  await writeFile(out, md);
+  // Sections recorded by the acceptance scripts (bench/aborts.ts, bench/soak.ts) follow their
+  // own level-2 heading; a new benchmark report replaces only its own part of the page.
+  const previous = await readFile(out, 'utf8').catch(() => '');
+  const kept = previous.indexOf(SCRIPTS_HEADING);
+  await writeFile(out, kept < 0 ? md : `${md}\n${previous.slice(kept)}`);
   console.log(md);
 }
 

@@ -1,21 +1,11 @@
 /** Route sets for the benchmark: n routes with random hosts and paths, one backend endpoint. */
 import { buildRoutingTable, type RouterObject, type RoutingTable } from '@switchyard/route-model';
+import { prng } from '@switchyard/testkit';
 
 /** One generated route. */
 export interface BenchRoute {
   readonly host: string;
   readonly path: string;
-}
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Generates `n` routes (random 10-letter hosts, half with a random path), deterministic per n. */

@@ -14,23 +14,14 @@ import {
   type EchoServer,
   freePort,
   makeTempDir,
+  pick,
+  prng,
   startHaproxy,
   startHttpEcho,
 } from '@switchyard/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProxyRuntime } from '../src/index.ts';
 import { endpointSlice, route, service, table } from './helpers.ts';
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const HOSTS = ['h0.diff.test', 'h1.diff.test', '3h.diff.test', 'www.w0.diff.test', 'www.w1.h0.diff.test'];
 const PATHS = ['', '/', '/a', '/a/', '/a/b', '/ab', '/b', '/a/%b', '/A', '/a.b', '/a/b/c'];
@@ -43,16 +34,15 @@ interface Generated {
 
 function generate(seed: number, echoes: EchoServer[], count: number): Generated {
   const r = prng(seed);
-  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T;
   const objects: object[] = [];
   for (let i = 0; i < ROUTES; i++) {
     const name = `s${seed}-r${i}`;
     objects.push(service(name), ...endpointSlice(name, [(echoes[i] as EchoServer).port]));
-    const host = pick(HOSTS);
+    const host = pick(r, HOSTS);
     const wildcard = host.startsWith('www.w') && r() < 0.7;
     const kind = r();
     const spec: Record<string, unknown> = { host, to: { kind: 'Service', name } };
-    const path = pick(PATHS);
+    const path = pick(r, PATHS);
     if (path !== '') spec.path = path;
     if (wildcard) spec.wildcardPolicy = 'Subdomain';
     if (kind > 0.9) spec.tls = { termination: 'edge', insecureEdgeTerminationPolicy: 'Redirect' };
@@ -61,7 +51,7 @@ function generate(seed: number, echoes: EchoServer[], count: number): Generated 
   }
   const requests: { host: string; path: string }[] = [];
   for (let i = 0; i < count; i++) {
-    let host = pick([
+    let host = pick(r, [
       ...HOSTS,
       'x.w0.diff.test',
       'a.b.w0.diff.test',
@@ -73,7 +63,7 @@ function generate(seed: number, echoes: EchoServer[], count: number): Generated 
     if (variant < 0.15) host = host.toUpperCase();
     else if (variant < 0.3) host = `${host}:8080`;
     else if (variant < 0.4) host = `${host}.`;
-    let path = pick(PATHS) || '/';
+    let path = pick(r, PATHS) || '/';
     const tail = r();
     if (tail < 0.2) path += '/x';
     else if (tail < 0.3) path += 'x';

@@ -144,3 +144,21 @@ export function raw(
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
+
+/**
+ * One client that aborts mid-response: asks `host` for `/` on a new connection, reads more than
+ * `afterBytes` of the (streamed) answer, then destroys its socket. Resolves once it is closed.
+ */
+export function abortOnce(port: number, host = 'stream.test', afterBytes = 100_000): Promise<void> {
+  return new Promise((resolve) => {
+    const s = connect(port, '127.0.0.1');
+    s.on('error', () => undefined);
+    s.on('close', () => resolve());
+    let got = 0;
+    s.on('data', (d) => {
+      got += d.length;
+      if (got > afterBytes) s.destroy();
+    });
+    s.write(`GET / HTTP/1.1\r\nHost: ${host}\r\n\r\n`);
+  });
+}
