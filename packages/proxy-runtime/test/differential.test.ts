@@ -171,9 +171,12 @@ describe('differential: native runtime vs real HAProxy (openshift layout)', () =
           const batch = g.requests.slice(i, i + 20);
           const results = await Promise.all(
             batch.map(async ({ host, path }) => {
+              const label = (engine: string) => (e: Error) => {
+                throw new Error(`${engine} ${host}${path}: ${e.message}`, { cause: e });
+              };
               const [n, h] = await Promise.all([
-                ask(agentN, nativePort, host, path),
-                ask(agentH, hp.port, host, path),
+                ask(agentN, nativePort, host, path).catch(label('native')),
+                ask(agentH, hp.port, host, path).catch(label('haproxy')),
               ]);
               return { host, path, n, h };
             }),

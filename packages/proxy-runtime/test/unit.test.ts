@@ -10,6 +10,7 @@ import {
   pickServer,
   type ServerState,
 } from '../src/internal/backends.ts';
+import { wireString } from '../src/internal/backends.ts';
 import { SecureContextCache } from '../src/internal/certs.ts';
 import { parseProxyHeader } from '../src/internal/proxy-protocol.ts';
 import { SourceTable } from '../src/internal/rate-limit.ts';
@@ -331,5 +332,24 @@ describe('rate limits (counting observed on HAProxy 2.6 with OpenShift rules)', 
     for (let i = 0; i < 3; i++) t.admit('10.0.0.1', { rateHttp: 3 }, true, 0)?.();
     expect(t.admit('10.0.0.1', { rateHttp: 3 }, true, 5_000)).toBeUndefined();
     expect(t.admit('10.0.0.1', { rateHttp: 3 }, true, 25_000)).toBeDefined();
+  });
+});
+
+describe('wireString (route text beyond latin1 on the wire)', () => {
+  it('gives a string Node writes as exactly the UTF-8 bytes of the route text', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme' }), (s) => {
+        const w = wireString(s);
+        // Every char is a byte (latin1), so Node's header validation and undici accept it.
+        expect(/^[\x00-\xff]*$/.test(w)).toBe(true);
+        expect(Buffer.from(w, 'latin1').equals(Buffer.from(s, 'utf8'))).toBe(true);
+      }),
+    );
+  });
+  it.each([
+    ['ascii', 'max-age=1; preload'],
+    ['empty', ''],
+  ])('leaves %s text as it is', (_n, s) => {
+    expect(wireString(s)).toBe(s);
   });
 });
