@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { checkHaproxyConfig, freePort, makeTempDir, startHaproxy } from '@switchyard/testkit';
+import { checkHaproxyConfig, freePort, makeTempDir, pick, prng, startHaproxy } from '@switchyard/testkit';
 import { describe, expect, it } from 'vitest';
 import {
   compileMap,
@@ -18,18 +18,6 @@ import {
 // Differential test: the same generated maps loaded by a real HAProxy 2.6 (Debian's, PCRE2) and
 // by compileMap; every generated request is answered by HAProxy through map_reg, map_str and
 // map_beg on `base`, and each answer must equal lookup() on the same input.
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T;
 
 const LABELS = ['a', 'b', 'ab', '1a', 'x-y', 'www', 'api'];
 const DOMAINS = ['example.com', 'ex.com', 'com', 'a.example.com', 'apps.test'];

@@ -1,24 +1,12 @@
 import { writeFile } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
-import { freePort, makeTempDir, startHaproxy } from '@switchyard/testkit';
+import { freePort, makeTempDir, pick, prng, startHaproxy } from '@switchyard/testkit';
 import { describe, expect, it } from 'vitest';
 import { compileMap, type CompiledMap, isMapMatcherError, requestKey } from '../src/index.ts';
 
 // Differential test of the PCRE2 → JavaScript translation: random regexes, each alone in its own
 // map file, evaluated by HAProxy (map_reg) and by compileMap on the same random inputs.
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T;
 
 const ATOMS = [
   'a',

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { pick, prng } from '@switchyard/testkit';
 import { createLinearMap } from '../src/internal/linear.ts';
 import { compileMap, type MapEntry, routeRegexp, sniRegexp, sortMapLines } from '../src/index.ts';
 
@@ -81,22 +82,6 @@ const entryArb: fc.Arbitrary<GenEntry> = fc.oneof(
 const mapArb = fc
   .array(entryArb, { minLength: 1, maxLength: 40 })
   .map((es) => es.map((e, i) => ({ ...e, value: `v${i}` })));
-
-/** mulberry32: a tiny deterministic PRNG so each run's 500+ inputs cost nothing to generate. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function pick<T>(r: () => number, xs: readonly T[]): T {
-  return xs[Math.floor(r() * xs.length)] as T;
-}
 
 const PORTS = ['', '', '', ':80', ':8080', ':', ':x', ':80.'];
 const ODD = ['', '', '', '', '\n', '?', '.', '/', ':'];
