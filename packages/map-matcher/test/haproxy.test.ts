@@ -2,7 +2,14 @@ import { writeFile } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { checkHaproxyConfig, freePort, makeTempDir, pick, prng, startHaproxy } from '@switchyard/testkit';
+import {
+  checkHaproxyConfig,
+  freePort,
+  makeTempDir,
+  pick,
+  prng,
+  type RunningHaproxy,
+} from '@switchyard/testkit';
 import { describe, expect, it } from 'vitest';
 import {
   compileMap,
@@ -14,6 +21,7 @@ import {
   sniRegexp,
   sortMapLines,
 } from '../src/index.ts';
+import { startMapHaproxy, writeMapHaproxyConfig } from './helpers.ts';
 
 // Differential test: the same generated maps loaded by a real HAProxy 2.6 (Debian's, PCRE2) and
 // by compileMap; every generated request is answered by HAProxy through map_reg, map_str and
@@ -152,7 +160,7 @@ describe('differential test against HAProxy', () => {
     const dir = await makeTempDir('map-matcher-diff-');
     const port = await freePort();
     const agent = new Agent({ keepAlive: true, maxSockets: 8 });
-    let haproxy: Awaited<ReturnType<typeof startHaproxy>> | undefined;
+    let haproxy: RunningHaproxy | undefined;
     try {
       const files = {
         reg: join(dir.path, 'reg.map'),
@@ -162,29 +170,16 @@ describe('differential test against HAProxy', () => {
       await writeFile(files.reg, formatMapFile(reg));
       await writeFile(files.str, formatMapFile(str));
       await writeFile(files.beg, formatMapFile(beg));
-      const cfg = join(dir.path, 'haproxy.cfg');
-      await writeFile(
-        cfg,
+      haproxy = await startMapHaproxy(
+        dir.path,
+        port,
         [
-          'global',
-          '  maxconn 500',
-          'defaults',
-          '  mode http',
-          '  timeout connect 5s',
-          '  timeout client 30s',
-          '  timeout server 30s',
-          '  option accept-invalid-http-request',
-          'frontend fe',
-          `  bind 127.0.0.1:${port}`,
           // OpenShift's frontends lower-case the Host before looking at base.
           '  http-request set-header Host %[req.hdr(Host),lower]',
           `  http-request return status 200 content-type text/plain lf-string "%[base]\\n%[base,map_reg(${files.reg},NONE)]\\n%[base,map_str(${files.str},NONE)]\\n%[base,map_beg(${files.beg},NONE)]\\n"`,
-          '',
-        ].join('\n'),
+        ],
+        { global: ['  maxconn 500'], timeout: '30s', acceptInvalid: true, check: true },
       );
-      const check = await checkHaproxyConfig(cfg);
-      expect(check.ok, check.output).toBe(true);
-      haproxy = await startHaproxy({ configPath: cfg, waitForPort: port });
 
       // The maps HAProxy loaded, read back from the files it read.
       const { readFile } = await import('node:fs/promises');
@@ -264,28 +259,19 @@ describe('differential test against HAProxy', () => {
     ];
     const dir = await makeTempDir('map-matcher-bytes-');
     const port = await freePort();
-    let haproxy: Awaited<ReturnType<typeof startHaproxy>> | undefined;
+    let haproxy: RunningHaproxy | undefined;
     try {
       const mapPath = join(dir.path, 'reg.map');
       await writeFile(mapPath, formatMapFile(reg));
-      const cfg = join(dir.path, 'haproxy.cfg');
-      await writeFile(
-        cfg,
+      haproxy = await startMapHaproxy(
+        dir.path,
+        port,
         [
-          'defaults',
-          '  mode http',
-          '  timeout connect 5s',
-          '  timeout client 10s',
-          '  timeout server 10s',
-          '  option accept-invalid-http-request',
-          'frontend fe',
-          `  bind 127.0.0.1:${port}`,
           '  http-request set-header Host %[req.hdr(Host),lower]',
           `  http-request return status 200 content-type text/plain lf-string "%[base,map_reg(${mapPath},NONE)]"`,
-          '',
-        ].join('\n'),
+        ],
+        { timeout: '10s', acceptInvalid: true },
       );
-      haproxy = await startHaproxy({ configPath: cfg, waitForPort: port });
       const map = compileMap(parseMapFile(formatMapFile(reg)).entries, {
         match: 'reg',
         inputEncoding: 'latin1',
@@ -362,26 +348,18 @@ describe('differential test against HAProxy', () => {
     const dir = await makeTempDir('map-matcher-parse-');
     const port = await freePort();
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-    let haproxy: Awaited<ReturnType<typeof startHaproxy>> | undefined;
+    let haproxy: RunningHaproxy | undefined;
     try {
       const mapPath = join(dir.path, 'p.map');
       await writeFile(mapPath, text);
-      const cfg = join(dir.path, 'haproxy.cfg');
-      await writeFile(
-        cfg,
+      haproxy = await startMapHaproxy(
+        dir.path,
+        port,
         [
-          'defaults',
-          '  mode http',
-          '  timeout connect 5s',
-          '  timeout client 10s',
-          '  timeout server 10s',
-          'frontend fe',
-          `  bind 127.0.0.1:${port}`,
           `  http-request return status 200 content-type text/plain lf-string "[%[req.hdr(x-k),map_str(${mapPath},NONE)]]"`,
-          '',
-        ].join('\n'),
+        ],
+        { timeout: '10s' },
       );
-      haproxy = await startHaproxy({ configPath: cfg, waitForPort: port });
       const keys = ['#k', '#', 'k1', 'k2', 'k3', 'k4', 'k5', 'k6', 'a', 'ignored', '#notacomment'];
       const answers: Record<string, string> = {};
       for (const k of keys) {
@@ -418,20 +396,13 @@ describe('differential test against HAProxy', () => {
       const text = `${routeRegexp('a.com', '', false)} a\n# comment\n^(unbalanced b\n`;
       const mapPath = join(dir.path, 'bad.map');
       await writeFile(mapPath, text);
-      const cfg = join(dir.path, 'haproxy.cfg');
-      await writeFile(
-        cfg,
+      const cfg = await writeMapHaproxyConfig(
+        dir.path,
+        0,
         [
-          'defaults',
-          '  mode http',
-          '  timeout connect 5s',
-          '  timeout client 5s',
-          '  timeout server 5s',
-          'frontend fe',
-          '  bind 127.0.0.1:0',
           `  http-request return status 200 content-type text/plain lf-string "%[base,map_reg(${mapPath},NONE)]"`,
-          '',
-        ].join('\n'),
+        ],
+        { timeout: '5s' },
       );
       const check = await checkHaproxyConfig(cfg);
       expect(check.ok).toBe(false);

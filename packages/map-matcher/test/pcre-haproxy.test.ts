@@ -1,9 +1,10 @@
 import { writeFile } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
-import { freePort, makeTempDir, pick, prng, startHaproxy } from '@switchyard/testkit';
+import { freePort, makeTempDir, pick, prng, type RunningHaproxy } from '@switchyard/testkit';
 import { describe, expect, it } from 'vitest';
 import { compileMap, type CompiledMap, isMapMatcherError, requestKey } from '../src/index.ts';
+import { startMapHaproxy } from './helpers.ts';
 
 // Differential test of the PCRE2 → JavaScript translation: random regexes, each alone in its own
 // map file, evaluated by HAProxy (map_reg) and by compileMap on the same random inputs.
@@ -80,7 +81,7 @@ describe('PCRE2 translation against HAProxy', () => {
     const dir = await makeTempDir('map-matcher-pcre-');
     const port = await freePort();
     const agent = new Agent({ keepAlive: true, maxSockets: 4 });
-    let haproxy: Awaited<ReturnType<typeof startHaproxy>> | undefined;
+    let haproxy: RunningHaproxy | undefined;
     try {
       const samples: string[] = [];
       for (const [i, re] of regexes.entries()) {
@@ -88,22 +89,12 @@ describe('PCRE2 translation against HAProxy', () => {
         await writeFile(path, `${re} Y\n`);
         samples.push(`%[base,map_reg(${path},n)]`);
       }
-      const cfg = join(dir.path, 'haproxy.cfg');
-      await writeFile(
-        cfg,
-        [
-          'defaults',
-          '  mode http',
-          '  timeout connect 5s',
-          '  timeout client 30s',
-          '  timeout server 30s',
-          'frontend fe',
-          `  bind 127.0.0.1:${port}`,
-          `  http-request return status 200 content-type text/plain lf-string "${samples.join('')}"`,
-          '',
-        ].join('\n'),
+      haproxy = await startMapHaproxy(
+        dir.path,
+        port,
+        [`  http-request return status 200 content-type text/plain lf-string "${samples.join('')}"`],
+        { timeout: '30s' },
       );
-      haproxy = await startHaproxy({ configPath: cfg, waitForPort: port });
       const mismatches: string[] = [];
       let yes = 0;
       let next = 0;
