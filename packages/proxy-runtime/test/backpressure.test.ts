@@ -1,8 +1,7 @@
 import { createServer, request, type Server } from 'node:http';
-import { type AddressInfo, connect } from 'node:net';
+import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { createProxyRuntime } from '../src/index.ts';
-import { backendFor, route, sleep, table } from './helpers.ts';
+import { proxyTo, sleep } from './helpers.ts';
 
 describe('streaming with backpressure', () => {
   it('a client that stops reading stops the backend too (the proxy does not buffer the stream)', async () => {
@@ -25,17 +24,7 @@ describe('streaming with backpressure', () => {
         stop = true;
       });
     });
-    await new Promise<void>((r) => fast.listen(0, '127.0.0.1', () => r()));
-    const rt = createProxyRuntime({
-      host: '127.0.0.1',
-      httpPort: 0,
-      httpsPort: false,
-      table: table([
-        ...backendFor('fast', [(fast.address() as AddressInfo).port]),
-        route('fast', { host: 'fast.test', to: { kind: 'Service', name: 'fast' } }),
-      ]),
-    });
-    const port = (await rt.listen()).httpPort as number;
+    const { rt, port } = await proxyTo('fast', fast);
     const client = connect(port, '127.0.0.1');
     client.on('error', () => undefined);
     client.write('GET / HTTP/1.1\r\nHost: fast.test\r\n\r\n');
@@ -75,17 +64,7 @@ describe('streaming with backpressure', () => {
         req.resume();
       }, 800);
     });
-    await new Promise<void>((r) => slow.listen(0, '127.0.0.1', () => r()));
-    const rt = createProxyRuntime({
-      host: '127.0.0.1',
-      httpPort: 0,
-      httpsPort: false,
-      table: table([
-        ...backendFor('up', [(slow.address() as AddressInfo).port]),
-        route('up', { host: 'up.test', to: { kind: 'Service', name: 'up' } }),
-      ]),
-    });
-    const port = (await rt.listen()).httpPort as number;
+    const { rt, port } = await proxyTo('up', slow);
     let sentWhileBackendPaused = 0;
     const total = 32 * 1024 * 1024;
     const answer = await new Promise<string>((resolve, reject) => {

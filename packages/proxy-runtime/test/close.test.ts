@@ -1,25 +1,13 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { createProxyRuntime } from '../src/index.ts';
-import { backendFor, get, route, sleep, table } from './helpers.ts';
+import { get, proxyTo, sleep, table } from './helpers.ts';
 
 describe('close()', () => {
   it('stops accepting, lets an in-flight request finish, then resolves', async () => {
     const slow: Server = createServer((_req, res) => {
       setTimeout(() => res.end('late'), 300);
     });
-    await new Promise<void>((r) => slow.listen(0, '127.0.0.1', () => r()));
-    const rt = createProxyRuntime({
-      host: '127.0.0.1',
-      httpPort: 0,
-      httpsPort: false,
-      table: table([
-        ...backendFor('slow', [(slow.address() as AddressInfo).port]),
-        route('slow', { host: 'slow.test', to: { kind: 'Service', name: 'slow' } }),
-      ]),
-    });
-    const port = (await rt.listen()).httpPort as number;
+    const { rt, port } = await proxyTo('slow', slow);
     const pending = get(port, 'slow.test', '/');
     await sleep(50);
     const closing = rt.close({ graceMs: 5_000 });

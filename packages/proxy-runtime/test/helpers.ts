@@ -1,7 +1,8 @@
 /** Shared test helpers: Kubernetes objects → RoutingTable, raw sockets, small HTTP clients. */
-import { request } from 'node:http';
-import { connect, type Socket } from 'node:net';
+import { request, type Server } from 'node:http';
+import { type AddressInfo, connect, type Socket } from 'node:net';
 import { buildRoutingTable, type RouterObject, type RoutingTable } from '@switchyard/route-model';
+import { createProxyRuntime, type ProxyRuntime } from '../src/index.ts';
 
 export const NS = 'pr';
 
@@ -161,4 +162,23 @@ export function abortOnce(port: number, host = 'stream.test', afterBytes = 100_0
     });
     s.write(`GET / HTTP/1.1\r\nHost: ${host}\r\n\r\n`);
   });
+}
+
+/**
+ * Listens `backend` on 127.0.0.1 port 0, then starts a runtime (HTTP only, port 0) with one route
+ * `name` for host `<name>.test` to it.
+ */
+export async function proxyTo(name: string, backend: Server): Promise<{ rt: ProxyRuntime; port: number }> {
+  await new Promise<void>((r) => backend.listen(0, '127.0.0.1', () => r()));
+  const rt = createProxyRuntime({
+    host: '127.0.0.1',
+    httpPort: 0,
+    httpsPort: false,
+    table: table([
+      ...backendFor(name, [(backend.address() as AddressInfo).port]),
+      route(name, { host: `${name}.test`, to: { kind: 'Service', name } }),
+    ]),
+  });
+  const port = (await rt.listen()).httpPort as number;
+  return { rt, port };
 }
