@@ -2,6 +2,7 @@
 import { request, type Server } from 'node:http';
 import { type AddressInfo, connect, type Socket } from 'node:net';
 import { buildRoutingTable, type RouterObject, type RoutingTable } from '@switchyard/route-model';
+import type { ConformanceContext, EngineUnderTest } from '@switchyard/testkit';
 import { createProxyRuntime, type ProxyRuntime } from '../src/index.ts';
 
 export const NS = 'pr';
@@ -181,4 +182,36 @@ export async function proxyTo(name: string, backend: Server): Promise<{ rt: Prox
   });
   const port = (await rt.listen()).httpPort as number;
   return { rt, port };
+}
+
+/**
+ * The native runtime as an engine of the shared conformance suite: HTTP and HTTPS on port 0 with
+ * the suite's default certificate, each applied object set built with loopback endpoints allowed.
+ *
+ * @param name - the engine's name in the suite's reports
+ * @param extra - further runtime options (e.g. `workers`)
+ */
+export async function conformanceEngine(
+  name: string,
+  { defaultCertificate }: ConformanceContext,
+  extra: { workers?: number } = {},
+): Promise<EngineUnderTest> {
+  const runtime = createProxyRuntime({
+    host: '127.0.0.1',
+    httpPort: 0,
+    httpsPort: 0,
+    defaultCertificate,
+    ...extra,
+  });
+  const { httpPort, httpsPort } = await runtime.listen();
+  return {
+    name,
+    httpPort: httpPort as number,
+    httpsPort: httpsPort as number,
+    async apply(objects) {
+      const { table } = buildRoutingTable(objects as RouterObject[], { allowLoopbackEndpoints: true });
+      await runtime.update(table);
+    },
+    close: () => runtime.close({ graceMs: 1_000 }),
+  };
 }
