@@ -271,14 +271,37 @@ export function admitGroup(
   group: readonly AdmissionCandidate[],
   options: OwnershipOptions,
 ): Map<string, AdmissionDecision> {
+  return admitGroupWithClaims(group, options, [], undefined);
+}
+
+/**
+ * {@link admitGroup} over part of a group. `held` are routes outside `group` known to hold their
+ * claims in HostAdmitter's ownership maps (they passed it when the whole group was last judged):
+ * they take their place in the age order and claim, and get no decision. `claimed`, when given,
+ * receives the keys of the routes of `group` that passed HostAdmitter and claimed (wildcard
+ * routes allowed only). The store uses both to judge a change in a domain that holds a wildcard
+ * route without judging every route of the domain.
+ * @internal
+ */
+export function admitGroupWithClaims(
+  group: readonly AdmissionCandidate[],
+  options: OwnershipOptions,
+  held: readonly AdmissionCandidate[],
+  claimed: Set<string> | undefined,
+): Map<string, AdmissionDecision> {
   const out = new Map<string, AdmissionDecision>();
   const strict = options.namespaceOwnership === 'Strict';
-  const sorted = [...group].sort(compareRouteAge);
+  const heldSet = held.length > 0 ? new Set(held) : undefined;
+  const sorted = (heldSet === undefined ? [...group] : [...group, ...held]).sort(compareRouteAge);
 
   // HostAdmitter (ownership maps only with wildcard routes allowed).
   const passedHostAdmitter: AdmissionCandidate[] = [];
   const claims = new HostClaims();
   for (const r of sorted) {
+    if (heldSet?.has(r)) {
+      claims.add(r);
+      continue;
+    }
     if (r.apiError !== undefined) {
       out.set(r.key, reject('InvalidRoute', r.apiError));
       continue;
@@ -296,6 +319,7 @@ export function admitGroup(
         continue;
       }
       claims.add(r);
+      claimed?.add(r.key);
     }
     passedHostAdmitter.push(r);
   }

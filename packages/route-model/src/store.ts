@@ -9,7 +9,8 @@ import {
   type AdmissionCandidate,
   type AdmissionDecision,
   type NamespaceOwnership,
-  admitGroup,
+  admitGroupWithClaims,
+  compareRouteAge,
   checkAdmissionFunction,
   rewriteRouteHost,
 } from './admission.ts';
@@ -306,9 +307,11 @@ function cleanList(v: readonly string[] | undefined): Set<string> {
 /**
  * Creates a route store. Feed it `RouterEvent`s with `apply`; read `table` and `statuses`.
  *
- * A change to one route recomputes that route and the routes sharing its host (its domain when
- * wildcard routes are allowed); a change to one EndpointSlice or Service recomputes the servers of
- * that service and the entries of routes that use it. Unchanged entries keep object identity.
+ * A change to one route recomputes that route and the routes sharing its host (with wildcard
+ * routes allowed, also the wildcard routes of its domain, and the whole domain when a wildcard
+ * route changes or gains or loses its claim); a change to one EndpointSlice or Service recomputes
+ * the servers of that service and the entries of routes that use it. Unchanged entries keep
+ * object identity.
  *
  * @param options - OpenShift admission settings under readable names
  * @returns the store
@@ -343,11 +346,15 @@ export function createRouteStore(options: RouteStoreOptions = {}): RouteStore {
   // Derived state.
   const prepared = new Map<string, Prepared>();
   const groups = new Map<string, Set<string>>();
-  // Inside a group, routes by host, and how many wildcard routes it holds: without a wildcard
-  // route, hosts of one domain cannot affect each other, so only changed hosts are re-judged.
+  // Inside a group, routes by host, and its wildcard routes: without a wildcard route, hosts of
+  // one domain cannot affect each other, so only changed hosts are re-judged. With one, see
+  // judgeAround in apply.
   const groupHosts = new Map<string, Map<string, Set<string>>>();
-  const groupWildcards = new Map<string, number>();
+  const groupWildcards = new Map<string, Set<string>>();
   const decisions = new Map<string, AdmissionDecision>();
+  // Routes that passed HostAdmitter and hold claims in its ownership maps (wildcard routes
+  // allowed only), as of their group's last judgement.
+  const claimants = new Set<string>();
   const serverCache = new Map<string, readonly ServerEntry[]>(); // ns/svc -> all servers
   const routesByService = new Map<string, Set<string>>();
   const routesBySecret = new Map<string, Set<string>>();
@@ -659,7 +666,7 @@ export function createRouteStore(options: RouteStoreOptions = {}): RouteStore {
       let hosts = groupHosts.get(p.groupKey);
       if (!hosts) groupHosts.set(p.groupKey, (hosts = new Map()));
       addToIndex(hosts, p.candidate.host, key);
-      if (p.candidate.wildcard) groupWildcards.set(p.groupKey, (groupWildcards.get(p.groupKey) ?? 0) + 1);
+      if (p.candidate.wildcard) addToIndex(groupWildcards, p.groupKey, key);
     };
     const leaveGroup = (key: string, p: Prepared): void => {
       removeFromIndex(groups, p.groupKey, key);
@@ -668,11 +675,8 @@ export function createRouteStore(options: RouteStoreOptions = {}): RouteStore {
         removeFromIndex(hosts, p.candidate.host, key);
         if (hosts.size === 0) groupHosts.delete(p.groupKey);
       }
-      if (p.candidate.wildcard) {
-        const n = (groupWildcards.get(p.groupKey) ?? 1) - 1;
-        if (n === 0) groupWildcards.delete(p.groupKey);
-        else groupWildcards.set(p.groupKey, n);
-      }
+      if (p.candidate.wildcard) removeFromIndex(groupWildcards, p.groupKey, key);
+      claimants.delete(key);
     };
     const dirtyRoutes = new Set<string>(); // entry must be rebuilt
     const dirtyServices = new Set<string>();
@@ -884,10 +888,16 @@ export function createRouteStore(options: RouteStoreOptions = {}): RouteStore {
 
     // Admission of changed groups.
     const statusUpdates = new Map<string, RouteAdmissionStatus | undefined>();
-    const judge = (members: Iterable<string>): void => {
-      const candidates = [...members].map((k) => prepared.get(k)!.candidate);
-      work.admissions += candidates.length;
-      const result = admitGroup(candidates, { namespaceOwnership, allowWildcardRoutes });
+    const ownership = { namespaceOwnership, allowWildcardRoutes };
+    const record = (
+      members: Iterable<string>,
+      result: Map<string, AdmissionDecision>,
+      claimed: Set<string>,
+    ) => {
+      for (const k of members) {
+        if (claimed.has(k)) claimants.add(k);
+        else claimants.delete(k);
+      }
       for (const [k, d] of result) {
         const old = decisions.get(k);
         if (!old || old.admitted !== d.admitted || !deepEqual(old, d)) {
@@ -896,10 +906,80 @@ export function createRouteStore(options: RouteStoreOptions = {}): RouteStore {
         }
       }
     };
+    const judge = (members: Iterable<string>): void => {
+      const keys = [...members];
+      work.admissions += keys.length;
+      const claimed = new Set<string>();
+      const result = admitGroupWithClaims(
+        keys.map((k) => prepared.get(k)!.candidate),
+        ownership,
+        [],
+        claimed,
+      );
+      record(keys, result, claimed);
+    };
+    /**
+     * A change to non-wildcard routes of `hosts` in a domain that holds wildcard routes. In
+     * HostAdmitter a non-wildcard route is judged against older routes of its own host and the
+     * domain's wildcard routes; a wildcard route also against every older claimant of the
+     * domain. So the routes of the changed hosts and of the wildcard routes' hosts are judged
+     * again, with the claimants outside them that can block a wildcard route (per wildcard
+     * route, the oldest from another namespace) holding their claims. Outside those hosts,
+     * a route's decision could only change through a wildcard route's claim; if a wildcard
+     * route gains or loses its claim, the whole domain is judged.
+     */
+    const judgeAround = (
+      group: string,
+      members: Set<string>,
+      wildcards: Set<string>,
+      hosts: Set<string>,
+    ): void => {
+      const byHost = groupHosts.get(group)!;
+      const judgedHosts = new Set(hosts);
+      for (const w of wildcards) judgedHosts.add(prepared.get(w)!.candidate.host);
+      const keys: string[] = [];
+      for (const h of judgedHosts) for (const k of byHost.get(h) ?? []) keys.push(k);
+      if (keys.length * 2 > members.size) {
+        judge(members);
+        return;
+      }
+      const inside = new Set(keys);
+      const wild = [...wildcards].map((k) => prepared.get(k)!.candidate);
+      const held: (AdmissionCandidate | undefined)[] = wild.map(() => undefined);
+      if (namespaceOwnership === 'Strict') {
+        for (const k of members) {
+          if (inside.has(k) || !claimants.has(k)) continue;
+          const c = prepared.get(k)!.candidate;
+          for (let i = 0; i < wild.length; i++) {
+            const best = held[i];
+            if (c.namespace !== wild[i]!.namespace && (best === undefined || compareRouteAge(c, best) < 0)) {
+              held[i] = c;
+            }
+          }
+        }
+      }
+      work.admissions += keys.length;
+      const claimed = new Set<string>();
+      const result = admitGroupWithClaims(
+        keys.map((k) => prepared.get(k)!.candidate),
+        ownership,
+        [...new Set(held.filter((c) => c !== undefined))],
+        claimed,
+      );
+      for (const w of wildcards) {
+        if (claimed.has(w) !== claimants.has(w)) {
+          judge(members);
+          return;
+        }
+      }
+      record(keys, result, claimed);
+    };
     for (const [g, hosts] of dirtyGroups) {
       const members = groups.get(g);
       if (!members) continue;
-      if (hosts === 'all' || (groupWildcards.get(g) ?? 0) > 0) judge(members);
+      const wildcards = groupWildcards.get(g);
+      if (hosts === 'all') judge(members);
+      else if (wildcards !== undefined) judgeAround(g, members, wildcards, hosts);
       else for (const h of hosts) judge(groupHosts.get(g)?.get(h) ?? []);
     }
 

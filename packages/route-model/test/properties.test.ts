@@ -166,3 +166,57 @@ describe('store properties', () => {
     );
   });
 });
+
+describe('wildcard domains', () => {
+  // Many routes in one domain, several of them wildcard routes, across namespaces and ages: the
+  // store judges a non-wildcard change around its host (see judgeAround in src/store.ts). After
+  // every single event it must equal a store built from scratch from the objects at that point.
+  const KEYS = Array.from({ length: 14 }, (_, i) => ({ ns: ['a', 'b', 'c'][i % 3]!, name: `r${i}` }));
+  const version = fc.record({
+    host: fc.constantFrom('h0', 'h1', 'h2', 'h3', 'h4', 'apps', 'x.h1'),
+    path: fc.constantFrom('', '/a'),
+    wild: fc.constantFrom(false, false, false, true),
+    created: fc.integer({ min: 0, max: 6 }),
+    term: fc.constantFrom('none', 'none', 'edge', 'passthrough'),
+    broken: fc.constantFrom(false, false, false, false, false, true),
+  });
+  const step = fc.record({ route: fc.nat({ max: KEYS.length - 1 }), v: version, del: fc.boolean() });
+
+  it('after every event, a domain holding wildcard routes equals a store built from scratch', () => {
+    fc.assert(
+      fc.property(
+        fc.array(step, { minLength: 1, maxLength: 50 }),
+        fc.constantFrom('Strict' as const, 'InterNamespaceAllowed' as const),
+        (steps, namespaceOwnership) => {
+          const options: RouteStoreOptions = { allowWildcardRoutes: true, namespaceOwnership };
+          const store = createRouteStore(options);
+          const current = new Map<number, RouterObject>();
+          for (const { route: i, v, del } of steps) {
+            const { ns, name } = KEYS[i]!;
+            const existing = current.get(i);
+            if (del && existing !== undefined) {
+              current.delete(i);
+              store.apply([{ type: 'delete', object: existing }]);
+            } else {
+              const object = route(ns, name, {
+                host: `${v.host}.apps.test`,
+                ...(v.term === 'passthrough' ? {} : { path: v.path }),
+                created: v.created,
+                uid: `uid-${ns}-${name}`,
+                ...(v.term === 'none' ? {} : { tls: { termination: v.term as 'edge' } }),
+                ...(v.wild ? { wildcardPolicy: 'Subdomain' } : {}),
+                // An unknown termination makes the route invalid: it claims nothing.
+                ...(v.broken ? { tls: { termination: 'bogus' as 'edge' } } : {}),
+              });
+              current.set(i, object);
+              store.apply([{ type: 'upsert', object }]);
+            }
+            const fresh = buildRoutingTable([...current.values()], options);
+            expect(snapshot(store)).toEqual(snapshot(fresh));
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});

@@ -214,7 +214,7 @@ describe('recomputation is proportional to what a change touches', () => {
     expect(change.recomputed).toEqual({ routes: 1, admissions: 1, services: 0, entries: 1 });
   });
 
-  it('with a wildcard route in the domain, a change judges the whole domain', () => {
+  it('with a wildcard route in the domain, a change judges its host and the wildcard route, not the domain', () => {
     const store = big({ allowWildcardRoutes: true });
     store.apply([
       {
@@ -226,17 +226,64 @@ describe('recomputation is proportional to what a change touches', () => {
         }),
       },
     ]);
+    // Younger than the 200 routes of namespace ns, so they block it (Strict ownership).
+    expect(store.statuses.get('other:wild')?.condition).toEqual({
+      type: 'Admitted',
+      status: 'False',
+      reason: 'HostAlreadyClaimed',
+      message: 'a route in another namespace holds host w.apps.example.test',
+    });
     const change = store.apply([
       {
         type: 'upsert',
+        // Younger than the wildcard route: what blocks the wildcard route is outside the change.
         object: route('ns', 'r3', {
           host: 'h3.apps.example.test',
           path: '/x',
           to: { kind: 'Service', name: 's3' },
+          created: 100,
         }),
       },
     ]);
-    expect(change.recomputed.admissions).toBe(201);
+    // r3 and the wildcard route, not the 201 routes of the domain.
+    expect(change.recomputed.admissions).toBe(2);
+    expect(change.statusesChanged).toEqual([]);
     expect(store.statuses.get('other:wild')?.condition.reason).toBe('HostAlreadyClaimed');
+  });
+
+  it("a change that moves a wildcard route's claim judges the whole domain", () => {
+    const store = createRouteStore({ allowWildcardRoutes: true });
+    const events = [
+      // The wildcard route of namespace b is the oldest route of the domain: it claims it.
+      {
+        type: 'upsert' as const,
+        object: route('b', 'wild', { host: 'w.apps.example.test', wildcardPolicy: 'Subdomain', created: 1 }),
+      },
+    ];
+    for (let i = 0; i < 20; i++) {
+      events.push({
+        type: 'upsert' as const,
+        object: route('a', `r${i}`, { host: `h${i}.apps.example.test`, created: 10 + i }),
+      });
+    }
+    store.apply(events);
+    expect(store.statuses.get('b:wild')?.admitted).toBe(true);
+    for (let i = 0; i < 20; i++) expect(store.statuses.get(`a:r${i}`)?.admitted).toBe(false);
+
+    // An older route of namespace a blocks the wildcard route, which frees every host it held.
+    const older = route('a', 'older', { host: 'x.apps.example.test', created: 0 });
+    const change = store.apply([{ type: 'upsert', object: older }]);
+    // First the new route's host and the wildcard route (2), then, the claim having moved, the
+    // whole domain (22).
+    expect(change.recomputed.admissions).toBe(2 + 22);
+    expect(store.statuses.get('b:wild')?.condition.reason).toBe('HostAlreadyClaimed');
+    for (let i = 0; i < 20; i++) expect(store.statuses.get(`a:r${i}`)?.admitted).toBe(true);
+    expect(change.statusesChanged).toHaveLength(22);
+
+    // Deleting it gives the claim back, again through the whole domain.
+    const back = store.apply([{ type: 'delete', object: older }]);
+    expect(back.recomputed.admissions).toBe(1 + 21);
+    expect(store.statuses.get('b:wild')?.admitted).toBe(true);
+    for (let i = 0; i < 20; i++) expect(store.statuses.get(`a:r${i}`)?.admitted).toBe(false);
   });
 });
