@@ -238,7 +238,7 @@ what drops with size is the number of cache lines each probe touches that are no
 
 Targets:
 - indexed at 10 000 routes ≥ 100 × linear: ${ratio10k.toFixed(0)}× — ${yes(ratio10k >= 100)}
-- indexed (\`lookup\`) at 100 000 routes ≥ half of indexed at 100 routes: ${(flat * 100).toFixed(0)}% — ${yes(flat >= 0.5)}
+- indexed (\`lookup\`) at 100 000 routes ≥ half of indexed at 100 routes: ${(flat * 100).toFixed(1)}% — ${yes(flat >= 0.5)}
 - compile < 1 s (CPU time) and heap < 200 MB at 100 000 routes: ${yes(compileCpuMs < 1000 && heapMb < 200)}
 `;
 const out = join(import.meta.dirname, '..', '..', '..', 'docs', 'benchmarks', 'map-matcher.md');
