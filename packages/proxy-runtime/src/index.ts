@@ -2,7 +2,7 @@ export type { AccessLogEntry } from './access-log.ts';
 export { isProxyRuntimeError, ProxyRuntimeError } from './errors.ts';
 export type { ProxyRuntimeErrorCode } from './errors.ts';
 export { DEFAULT_TIMEOUTS, parseHaproxyTime } from './options.ts';
-export type { CertificateKeyPair, ProxyRuntimeOptions, ProxyRuntimeTimeouts } from './options.ts';
+export type { CertificateKeyPair, ProxyRuntimeOptions, ProxyRuntimeTimeouts, TlsVersion } from './options.ts';
 export { createProxyRuntime } from './runtime.ts';
 export type { ProxyRuntime, ProxyRuntimeAddresses, ProxyRuntimeCloseOptions } from './runtime.ts';
 export { generateMapLines } from './internal/maps.ts';

@@ -3,6 +3,7 @@
  * counterpart exists; defaults are the OpenShift defaults (`haproxy-config.template` and the
  * cluster-ingress-operator).
  */
+import { createSecureContext, DEFAULT_CIPHERS } from 'node:tls';
 import type { BalanceAlgorithm, ForwardedHeadersPolicy, RoutingTable } from '@switchyard/route-model';
 import type { AccessLogEntry } from './access-log.ts';
 import { ProxyRuntimeError } from './errors.ts';
@@ -55,6 +56,23 @@ export interface ProxyRuntimeOptions {
   readonly defaultDestinationCA?: string;
   /** `ROUTER_DISABLE_HTTP2`: never offer ALPN h2. @default false */
   readonly disableHttp2?: boolean;
+  /**
+   * `ROUTER_CIPHERS` as an OpenSSL cipher list (HAProxy's `ssl-default-bind-ciphers`): the
+   * ciphers offered for TLS 1.2 and below on the TLS listener. Profile names are not resolved
+   * here; `@switchyard/haproxy-renderer` exports `CIPHER_PROFILES`.
+   * @default Node's default list
+   */
+  readonly ciphers?: string;
+  /**
+   * `ROUTER_CIPHERSUITES` (HAProxy's `ssl-default-bind-ciphersuites`): the TLS 1.3 suites,
+   * colon-separated.
+   * @default OpenSSL's default TLS 1.3 suites
+   */
+  readonly cipherSuites?: string;
+  /** `SSL_MIN_VERSION`: oldest TLS version accepted on the TLS listener. @default 'TLSv1.2' */
+  readonly tlsMinVersion?: TlsVersion;
+  /** `SSL_MAX_VERSION`: newest TLS version accepted on the TLS listener. @default 'TLSv1.3' */
+  readonly tlsMaxVersion?: TlsVersion;
   /** Monitor URI answered 200 on the HTTP listener (HAProxy `monitor-uri`). @default '/_______internal_router_healthz' */
   readonly monitorUri?: string;
   /** Timeouts in ms. */
@@ -89,6 +107,17 @@ export interface ProxyRuntimeOptions {
   readonly onAccessLog?: (entry: AccessLogEntry) => void;
 }
 
+/** TLS protocol versions, as OpenShift's `SSL_MIN_VERSION` and `SSL_MAX_VERSION` name them. */
+export type TlsVersion = 'TLSv1.0' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
+
+/** Protocol and cipher settings of the TLS listener, as Node's `tls` options. @internal */
+export interface ResolvedTlsSettings {
+  readonly minVersion: 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
+  readonly maxVersion: 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
+  /** Node's `ciphers`: the TLS 1.2 list and the TLS 1.3 suites in one string; undefined for Node's default. */
+  readonly ciphers: string | undefined;
+}
+
 /** Options after defaulting. */
 export interface ResolvedOptions {
   readonly host: string;
@@ -97,6 +126,7 @@ export interface ResolvedOptions {
   readonly defaultCertificate: CertificateKeyPair | undefined;
   readonly defaultDestinationCA: string | undefined;
   readonly disableHttp2: boolean;
+  readonly tls: ResolvedTlsSettings;
   readonly monitorUri: string;
   readonly timeouts: Required<ProxyRuntimeTimeouts>;
   readonly maxHeaderSize: number;
@@ -149,6 +179,64 @@ function positive(field: string, v: unknown, dflt: number): number {
   return v;
 }
 
+const TLS_VERSIONS: readonly TlsVersion[] = ['TLSv1.0', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
+/** Node spells TLS 1.0 `TLSv1`. */
+const NODE_TLS_VERSION = {
+  'TLSv1.0': 'TLSv1',
+  'TLSv1.1': 'TLSv1.1',
+  'TLSv1.2': 'TLSv1.2',
+  'TLSv1.3': 'TLSv1.3',
+} as const;
+
+function tlsVersion(field: string, v: unknown, dflt: TlsVersion): TlsVersion {
+  if (v === undefined) return dflt;
+  if (!TLS_VERSIONS.includes(v as TlsVersion)) bad(field, TLS_VERSIONS.join('|'), v);
+  return v as TlsVersion;
+}
+
+/**
+ * Node takes one `ciphers` string for both lists and, given one without any `TLS_` suite,
+ * turns TLS 1.3 off. HAProxy keeps OpenSSL's TLS 1.3 suites when only the TLS 1.2 list is set,
+ * so the default suites are added back here.
+ */
+function resolveTls(o: ProxyRuntimeOptions): ResolvedTlsSettings {
+  const minVersion = tlsVersion('tlsMinVersion', o.tlsMinVersion, 'TLSv1.2');
+  const maxVersion = tlsVersion('tlsMaxVersion', o.tlsMaxVersion, 'TLSv1.3');
+  if (TLS_VERSIONS.indexOf(minVersion) > TLS_VERSIONS.indexOf(maxVersion))
+    bad('tlsMaxVersion', `a version not older than tlsMinVersion (${minVersion})`, maxVersion);
+  if (
+    o.ciphers !== undefined &&
+    (typeof o.ciphers !== 'string' || !/^[A-Za-z0-9_:+!@.=-]{1,4096}$/.test(o.ciphers))
+  )
+    bad('ciphers', 'an OpenSSL cipher list', o.ciphers);
+  if (o.ciphers?.split(':').some((c) => c.startsWith('TLS_')))
+    bad('ciphers', 'TLS 1.2 ciphers only (TLS 1.3 suites go in cipherSuites)', o.ciphers);
+  if (
+    o.cipherSuites !== undefined &&
+    (typeof o.cipherSuites !== 'string' || !/^TLS_[A-Z0-9_]+(:TLS_[A-Z0-9_]+)*$/.test(o.cipherSuites))
+  )
+    bad('cipherSuites', 'TLS 1.3 suites such as TLS_AES_128_GCM_SHA256, colon-separated', o.cipherSuites);
+  let ciphers: string | undefined;
+  if (o.ciphers !== undefined || o.cipherSuites !== undefined) {
+    const defaults = DEFAULT_CIPHERS.split(':');
+    const defaultSuites = defaults.filter((c) => c.startsWith('TLS_')).join(':');
+    const defaultList = defaults.filter((c) => !c.startsWith('TLS_')).join(':');
+    // OpenSSL knows which names exist: a list that selects nothing fails here, naming the option.
+    const check = (field: string, value: string | undefined, text: string): void => {
+      if (value === undefined) return;
+      try {
+        createSecureContext({ ciphers: text });
+      } catch {
+        bad(field, 'names OpenSSL knows that select at least one cipher', value);
+      }
+    };
+    check('ciphers', o.ciphers, `${defaultSuites}:${o.ciphers}`);
+    check('cipherSuites', o.cipherSuites, `${o.cipherSuites}:${defaultList}`);
+    ciphers = `${o.cipherSuites ?? defaultSuites}:${o.ciphers ?? defaultList}`;
+  }
+  return { minVersion: NODE_TLS_VERSION[minVersion], maxVersion: NODE_TLS_VERSION[maxVersion], ciphers };
+}
+
 /**
  * Validates and defaults the options.
  * @internal
@@ -186,6 +274,7 @@ export function resolveOptions(o: ProxyRuntimeOptions = {}): ResolvedOptions {
     defaultCertificate: o.defaultCertificate,
     defaultDestinationCA: o.defaultDestinationCA,
     disableHttp2: o.disableHttp2 ?? false,
+    tls: resolveTls(o),
     monitorUri,
     timeouts,
     maxHeaderSize: Math.floor(positive('maxHeaderSize', o.maxHeaderSize, 24_576)),

@@ -79,7 +79,7 @@ export class DataPlane implements ProxyCore {
   readonly metrics: MetricsRegistry = new MetricsRegistry();
   readonly health: HealthChecker = new HealthChecker();
   #state: RuntimeState;
-  #contexts = new SecureContextCache();
+  #contexts: SecureContextCache;
   #onLog: ((e: AccessLogEntry) => void) | undefined;
   #sockets = new Set<Socket>();
   #httpListener: HttpServer | NetServer | undefined;
@@ -96,6 +96,7 @@ export class DataPlane implements ProxyCore {
     onLog: ((e: AccessLogEntry) => void) | undefined,
   ) {
     this.options = options;
+    this.#contexts = new SecureContextCache(options.tls);
     this.pools = new PoolManager(options);
     this.#onLog = onLog;
     if (options.defaultCertificate) {
@@ -151,7 +152,12 @@ export class DataPlane implements ProxyCore {
     this.#tls = createSecureServer(
       {
         allowHTTP1: false,
-        minVersion: 'TLSv1.2',
+        // These govern every handshake: the context the SNI callback returns brings its
+        // certificate, not its versions or ciphers (test/tls-settings.test.ts). Certificate
+        // contexts get the same settings all the same (SecureContextCache), so none disagrees.
+        minVersion: options.tls.minVersion,
+        maxVersion: options.tls.maxVersion,
+        ...(options.tls.ciphers === undefined ? {} : { ciphers: options.tls.ciphers }),
         handshakeTimeout: t.client,
         ...(dflt ? { cert: dflt.cert, key: dflt.key } : {}),
         SNICallback: (name, cb) => cb(null, certFor(name)?.context),

@@ -270,7 +270,7 @@ describe('server lines are per backend', () => {
       table(objects()),
       resolveOptions({}),
       undefined,
-      new SecureContextCache(),
+      new SecureContextCache(resolveOptions({}).tls),
       () => undefined,
     );
     // A rebuilt table (new entry objects): server state is carried over by key, per backend.
@@ -278,7 +278,7 @@ describe('server lines are per backend', () => {
       table(objects()),
       resolveOptions({}),
       first,
-      new SecureContextCache(),
+      new SecureContextCache(resolveOptions({}).tls),
       () => undefined,
     );
     for (const state of [first, next]) {

@@ -6,7 +6,7 @@
  */
 import { createSecureContext, type SecureContext } from 'node:tls';
 import type { RoutingTable } from '@switchyard/route-model';
-import type { CertificateKeyPair } from '../options.ts';
+import type { CertificateKeyPair, ResolvedTlsSettings } from '../options.ts';
 
 /** One served certificate. */
 export interface CertEntry {
@@ -35,13 +35,25 @@ export function certificateHostName(host: string, wildcard: boolean): string {
 export class SecureContextCache {
   #cache = new Map<string, SecureContext>();
   #used = new Set<string>();
+  readonly #tls: ResolvedTlsSettings;
+
+  constructor(tls: ResolvedTlsSettings) {
+    this.#tls = tls;
+  }
 
   get(cert: string, key: string): SecureContext {
     const id = `${key}\u0000${cert}`;
     this.#used.add(id);
     let ctx = this.#cache.get(id);
     if (!ctx) {
-      ctx = createSecureContext({ cert, key, minVersion: 'TLSv1.2' });
+      const { minVersion, maxVersion, ciphers } = this.#tls;
+      ctx = createSecureContext({
+        cert,
+        key,
+        minVersion,
+        maxVersion,
+        ...(ciphers === undefined ? {} : { ciphers }),
+      });
       this.#cache.set(id, ctx);
     }
     return ctx;
