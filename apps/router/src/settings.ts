@@ -8,6 +8,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
+import { createSecureContext, DEFAULT_CIPHERS } from 'node:tls';
+import { CIPHER_PROFILES } from '@switchyard/haproxy-renderer';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { formatDuration, parseDuration } from './duration.ts';
@@ -23,6 +25,8 @@ export type ForwardedHeadersName = 'append' | 'replace' | 'if-none' | 'never';
 export type LogFormat = 'auto' | 'json' | 'pretty';
 /** Log levels (pino). */
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+/** TLS protocol versions (`SSL_MIN_VERSION`, `SSL_MAX_VERSION`). */
+export type TlsVersionName = 'TLSv1.0' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
 /** HAProxy map layout (see haproxy-renderer). */
 export type HaproxyLayout = 'openshift' | 'indexed';
 
@@ -91,6 +95,14 @@ export interface RouterSettings {
   readonly proxyProtocol: boolean;
   /** `--disable-http2`. */
   readonly disableHttp2: boolean;
+  /** `--ciphers`: `modern`, `intermediate`, `old` or an OpenSSL cipher list (TLS 1.2 and below). */
+  readonly ciphers: string;
+  /** `--cipher-suites`: TLS 1.3 suites, colon-separated. */
+  readonly cipherSuites: string | undefined;
+  /** `--tls-min-version`. */
+  readonly tlsMinVersion: TlsVersionName;
+  /** `--tls-max-version`. */
+  readonly tlsMaxVersion: TlsVersionName | undefined;
   /** `--load-balance-algorithm`. */
   readonly loadBalanceAlgorithm: BalanceName;
   /** `--tcp-balance-scheme`. */
@@ -165,6 +177,7 @@ export interface SettingSpec {
 }
 
 const BALANCES = ['roundrobin', 'leastconn', 'source', 'random'] as const;
+const TLS_VERSION_NAMES = ['TLSv1.0', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'] as const;
 
 /** Every setting, in help order. */
 export const SETTINGS: readonly SettingSpec[] = [
@@ -444,6 +457,49 @@ export const SETTINGS: readonly SettingSpec[] = [
     default: undefined,
     openshift: 'DEFAULT_DESTINATION_CA_PATH',
     description: 'PEM CA bundle that verifies re-encrypt backends of routes without destinationCACertificate',
+  },
+  {
+    key: 'ciphers',
+    flag: 'ciphers',
+    env: ['ROUTER_CIPHERS'],
+    kind: 'string',
+    group: 'TLS',
+    default: 'intermediate',
+    openshift: 'ROUTER_CIPHERS',
+    description:
+      "Ciphers for TLS 1.2 and below on the HTTPS listener: 'modern', 'intermediate', 'old' (Mozilla's profiles) or an OpenSSL cipher list",
+  },
+  {
+    key: 'cipherSuites',
+    flag: 'cipher-suites',
+    env: ['ROUTER_CIPHERSUITES'],
+    kind: 'string',
+    group: 'TLS',
+    default: undefined,
+    openshift: 'ROUTER_CIPHERSUITES',
+    description: "TLS 1.3 cipher suites on the HTTPS listener, colon-separated (default: OpenSSL's)",
+  },
+  {
+    key: 'tlsMinVersion',
+    flag: 'tls-min-version',
+    env: ['SSL_MIN_VERSION'],
+    kind: 'enum',
+    choices: TLS_VERSION_NAMES,
+    group: 'TLS',
+    default: 'TLSv1.2',
+    openshift: 'SSL_MIN_VERSION',
+    description: 'Oldest TLS version the HTTPS listener accepts',
+  },
+  {
+    key: 'tlsMaxVersion',
+    flag: 'tls-max-version',
+    env: ['SSL_MAX_VERSION'],
+    kind: 'enum',
+    choices: TLS_VERSION_NAMES,
+    group: 'TLS',
+    default: undefined,
+    openshift: 'SSL_MAX_VERSION',
+    description: 'Newest TLS version the HTTPS listener accepts (default: TLSv1.3)',
   },
   // Admission
   {
@@ -1037,6 +1093,14 @@ function checkCombinations(s: RouterSettings): void {
     fail(
       `Invalid setting --cookie-name (ROUTER_COOKIE_NAME): expected [a-zA-Z0-9_-]+, got ${JSON.stringify(s.cookieName)}`,
     );
+  if (
+    s.tlsMaxVersion !== undefined &&
+    TLS_VERSION_NAMES.indexOf(s.tlsMinVersion) > TLS_VERSION_NAMES.indexOf(s.tlsMaxVersion)
+  )
+    fail(
+      `Invalid settings --tls-min-version (SSL_MIN_VERSION) and --tls-max-version (SSL_MAX_VERSION): the minimum ${s.tlsMinVersion} is newer than the maximum ${s.tlsMaxVersion}`,
+    );
+  checkCiphers(s);
   const ports: [string, number][] = [
     ['--http-port', s.httpPort],
     ['--https-port', s.httpsPort],
@@ -1050,6 +1114,50 @@ function checkCombinations(s: RouterSettings): void {
         fail(`Invalid settings ${a} and ${b}: both are ${pa}; each listener needs its own port`);
     }
   }
+}
+
+/**
+ * The OpenSSL cipher list that `--ciphers` names: one of Mozilla's profiles (as OpenShift's
+ * template expands them) or the literal list.
+ */
+export function resolveCipherList(ciphers: string): string {
+  return ciphers === 'modern' || ciphers === 'intermediate' || ciphers === 'old'
+    ? CIPHER_PROFILES[ciphers]
+    : ciphers;
+}
+
+/**
+ * Both engines get the same lists, so they are checked once here against the OpenSSL this
+ * process links (HAProxy's `haproxy -c` would find an unknown name only at the first render).
+ */
+function checkCiphers(s: RouterSettings): void {
+  const list = resolveCipherList(s.ciphers);
+  const defaults = DEFAULT_CIPHERS.split(':');
+  const tryContext = (ciphers: string): boolean => {
+    try {
+      createSecureContext({ ciphers });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (
+    !/^[A-Za-z0-9_:+!@.=-]{1,4096}$/.test(list) ||
+    list.split(':').some((c) => c.startsWith('TLS_')) ||
+    !tryContext(`${defaults.filter((c) => c.startsWith('TLS_')).join(':')}:${list}`)
+  )
+    fail(
+      `Invalid setting --ciphers (ROUTER_CIPHERS): expected modern, intermediate, old or an OpenSSL cipher list for TLS 1.2 and below that selects at least one cipher, got ${JSON.stringify(s.ciphers)}`,
+    );
+  const suites = s.cipherSuites;
+  if (
+    suites !== undefined &&
+    (!/^TLS_[A-Z0-9_]+(:TLS_[A-Z0-9_]+)*$/.test(suites) ||
+      !tryContext(`${suites}:${defaults.filter((c) => !c.startsWith('TLS_')).join(':')}`))
+  )
+    fail(
+      `Invalid setting --cipher-suites (ROUTER_CIPHERSUITES): expected TLS 1.3 suites such as TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256, got ${JSON.stringify(suites)}`,
+    );
 }
 
 function formatDefault(spec: SettingSpec): string {

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { isRouterError } from '../src/errors.ts';
-import { formatHelp, loadSettings, type RouterSettings, SETTINGS } from '../src/settings.ts';
+import { CIPHER_PROFILES } from '@switchyard/haproxy-renderer';
+import {
+  formatHelp,
+  loadSettings,
+  type RouterSettings,
+  resolveCipherList,
+  SETTINGS,
+} from '../src/settings.ts';
 
 function run(
   argv: string[],
@@ -235,6 +242,62 @@ describe('loadSettings', () => {
     expect(
       run(['--config', '/etc/switchyard/config.yaml'], {}, { '/etc/switchyard/config.yaml': text }).routes,
     ).toBe(expected);
+  });
+
+  it('reads the TLS settings under their OpenShift names, with the intermediate profile by default', () => {
+    expect(run(['--routes', 'r'])).toMatchObject({
+      ciphers: 'intermediate',
+      cipherSuites: undefined,
+      tlsMinVersion: 'TLSv1.2',
+      tlsMaxVersion: undefined,
+    });
+    expect(
+      run(['--routes', 'r'], {
+        ROUTER_CIPHERS: 'modern',
+        ROUTER_CIPHERSUITES: 'TLS_AES_256_GCM_SHA384',
+        SSL_MIN_VERSION: 'TLSv1.3',
+        SSL_MAX_VERSION: 'TLSv1.3',
+      }),
+    ).toMatchObject({
+      ciphers: 'modern',
+      cipherSuites: 'TLS_AES_256_GCM_SHA384',
+      tlsMinVersion: 'TLSv1.3',
+      tlsMaxVersion: 'TLSv1.3',
+    });
+    expect(resolveCipherList('intermediate')).toBe(CIPHER_PROFILES.intermediate);
+    expect(resolveCipherList('ECDHE-ECDSA-AES256-GCM-SHA384')).toBe('ECDHE-ECDSA-AES256-GCM-SHA384');
+  });
+
+  it.each([
+    ['an unknown TLS version', { SSL_MIN_VERSION: 'TLSv1.4' }, /SSL_MIN_VERSION \(--tls-min-version\)/],
+    [
+      'a minimum newer than the maximum',
+      { SSL_MIN_VERSION: 'TLSv1.3', SSL_MAX_VERSION: 'TLSv1.2' },
+      /--tls-min-version \(SSL_MIN_VERSION\) and --tls-max-version \(SSL_MAX_VERSION\)/,
+    ],
+    [
+      'cipher names OpenSSL does not know',
+      { ROUTER_CIPHERS: 'NO-SUCH-CIPHER' },
+      /--ciphers \(ROUTER_CIPHERS\)/,
+    ],
+    [
+      'a TLS 1.3 suite in ROUTER_CIPHERS',
+      { ROUTER_CIPHERS: 'TLS_AES_128_GCM_SHA256' },
+      /--ciphers \(ROUTER_CIPHERS\)/,
+    ],
+    ['a profile name that does not exist', { ROUTER_CIPHERS: 'paranoid' }, /--ciphers \(ROUTER_CIPHERS\)/],
+    [
+      'an unknown TLS 1.3 suite',
+      { ROUTER_CIPHERSUITES: 'TLS_NO_SUCH_SUITE' },
+      /--cipher-suites \(ROUTER_CIPHERSUITES\)/,
+    ],
+    [
+      'a TLS 1.2 cipher in ROUTER_CIPHERSUITES',
+      { ROUTER_CIPHERSUITES: 'ECDHE-ECDSA-AES256-GCM-SHA384' },
+      /--cipher-suites \(ROUTER_CIPHERSUITES\)/,
+    ],
+  ])('refuses %s, naming the setting', (_name, env, pattern) => {
+    expect(failure(['--routes', 'r'], env)).toMatch(pattern);
   });
 
   it('answers --help and --version', () => {

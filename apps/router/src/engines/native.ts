@@ -7,7 +7,7 @@ import type { RouteIngressCondition, RoutingTable } from '@switchyard/route-mode
 import type { Logger } from 'pino';
 import { RouterError } from '../errors.ts';
 import type { RouterMetrics } from '../metrics.ts';
-import type { RouterSettings } from '../settings.ts';
+import { type RouterSettings, resolveCipherList } from '../settings.ts';
 import type { Engine, EngineListeners } from './engine.ts';
 
 const NONE: ReadonlyMap<string, RouteIngressCondition & { type: 'Admitted' }> = new Map();
@@ -49,6 +49,10 @@ export function createNativeEngine(options: NativeEngineOptions): Engine {
             ? {}
             : { defaultDestinationCA: options.defaultDestinationCa }),
           disableHttp2: settings.disableHttp2,
+          ciphers: resolveCipherList(settings.ciphers),
+          ...(settings.cipherSuites === undefined ? {} : { cipherSuites: settings.cipherSuites }),
+          tlsMinVersion: settings.tlsMinVersion,
+          ...(settings.tlsMaxVersion === undefined ? {} : { tlsMaxVersion: settings.tlsMaxVersion }),
           proxyProtocol: settings.proxyProtocol,
           loadBalanceAlgorithm: settings.loadBalanceAlgorithm,
           tcpBalanceScheme: settings.tcpBalanceScheme,

@@ -1,0 +1,122 @@
+/**
+ * OpenShift's TLS settings (SSL_MIN_VERSION, SSL_MAX_VERSION, ROUTER_CIPHERS,
+ * ROUTER_CIPHERSUITES) given as environment variables to the real `switchyard` process, checked
+ * with `openssl s_client` against an edge route with each engine.
+ */
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import {
+  createCertificate,
+  type EchoServer,
+  makeTempDir,
+  startHttpEcho,
+  type TempDir,
+} from '@switchyard/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { route, serviceAt } from './helpers/objects.ts';
+import { startRouterProcess, writeManifest } from './helpers/router-process.ts';
+
+interface Handshake {
+  ok: boolean;
+  protocol?: string;
+  cipher?: string;
+}
+
+function handshake(port: number, serverName: string, args: readonly string[]): Promise<Handshake> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      'openssl',
+      ['s_client', '-brief', '-connect', `127.0.0.1:${port}`, '-servername', serverName, ...args],
+      { timeout: 10_000 },
+      (error, stdout, stderr) => {
+        const text = `${stdout}\n${stderr}`;
+        const protocol = /Protocol version: (\S+)/.exec(text)?.[1];
+        const cipher = /Ciphersuite: (\S+)/.exec(text)?.[1];
+        resolve({
+          ok: !error && text.includes('CONNECTION ESTABLISHED'),
+          ...(protocol ? { protocol } : {}),
+          ...(cipher ? { cipher } : {}),
+        });
+      },
+    );
+    child.stdin?.end();
+  });
+}
+
+describe.each(['native', 'haproxy'])('TLS settings from the environment (--engine %s)', (engine) => {
+  let echo: EchoServer;
+  let dir: TempDir;
+
+  beforeAll(async () => {
+    echo = await startHttpEcho({ name: 'a' });
+    dir = await makeTempDir('switchyard-tls-settings-');
+    // An ECDSA certificate (testkit's default): the TLS 1.2 ciphers below are ECDHE-ECDSA ones.
+    const cert = await createCertificate({ commonName: 'secure.test', altNames: ['secure.test'] });
+    await writeManifest(join(dir.path, 'routes.yaml'), [
+      ...serviceAt('demo', 'svc', echo.port),
+      route('demo', 'secure', 'secure.test', 'svc', {
+        spec: { tls: { termination: 'edge', certificate: cert.cert, key: cert.key } },
+      }),
+    ]);
+  });
+  afterAll(async () => {
+    await echo.close();
+    await dir.cleanup();
+  });
+
+  async function withRouter(env: Record<string, string>, check: (httpsPort: number) => Promise<void>) {
+    const proc = await startRouterProcess(['--routes', dir.path, '--engine', engine], {
+      env,
+    });
+    try {
+      await check(proc.httpsPort);
+    } finally {
+      expect(await proc.stop()).toBe(0);
+    }
+  }
+
+  it('SSL_MIN_VERSION=TLSv1.3 refuses TLS 1.2 clients; ROUTER_CIPHERSUITES picks the TLS 1.3 suite', async () => {
+    await withRouter(
+      { SSL_MIN_VERSION: 'TLSv1.3', ROUTER_CIPHERSUITES: 'TLS_CHACHA20_POLY1305_SHA256' },
+      async (port) => {
+        expect((await handshake(port, 'secure.test', ['-tls1_2'])).ok).toBe(false);
+        expect(await handshake(port, 'secure.test', ['-tls1_3'])).toMatchObject({
+          ok: true,
+          protocol: 'TLSv1.3',
+          cipher: 'TLS_CHACHA20_POLY1305_SHA256',
+        });
+        expect(
+          (await handshake(port, 'secure.test', ['-tls1_3', '-ciphersuites', 'TLS_AES_128_GCM_SHA256'])).ok,
+        ).toBe(false);
+      },
+    );
+  });
+
+  it('SSL_MAX_VERSION=TLSv1.2 with ROUTER_CIPHERS as a list serves only those TLS 1.2 ciphers', async () => {
+    await withRouter(
+      { SSL_MAX_VERSION: 'TLSv1.2', ROUTER_CIPHERS: 'ECDHE-ECDSA-AES256-GCM-SHA384' },
+      async (port) => {
+        expect((await handshake(port, 'secure.test', ['-tls1_3'])).ok).toBe(false);
+        expect(await handshake(port, 'secure.test', ['-tls1_2'])).toMatchObject({
+          ok: true,
+          protocol: 'TLSv1.2',
+          cipher: 'ECDHE-ECDSA-AES256-GCM-SHA384',
+        });
+        expect(
+          (await handshake(port, 'secure.test', ['-tls1_2', '-cipher', 'ECDHE-ECDSA-AES128-GCM-SHA256'])).ok,
+        ).toBe(false);
+      },
+    );
+  });
+
+  it('the default (intermediate profile, TLS 1.2 minimum) serves TLS 1.3 and refuses TLS 1.1 and a CBC cipher', async () => {
+    await withRouter({}, async (port) => {
+      expect(await handshake(port, 'secure.test', [])).toMatchObject({ ok: true, protocol: 'TLSv1.3' });
+      expect((await handshake(port, 'secure.test', ['-tls1_1'])).ok).toBe(false);
+      // Not in Mozilla's intermediate list (Node's own default list would accept it).
+      expect(
+        (await handshake(port, 'secure.test', ['-tls1_2', '-cipher', 'ECDHE-ECDSA-AES128-SHA256'])).ok,
+      ).toBe(false);
+    });
+  });
+});
