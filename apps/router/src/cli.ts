@@ -31,8 +31,14 @@ async function main(): Promise<void> {
     process.stdout.write(`${VERSION}\n`);
     return;
   }
-  const { settings } = loaded;
+  const { settings, ignoredEnv } = loaded;
   const { logger, format } = await createLogger({ level: settings.logLevel, format: settings.logFormat });
+  if (ignoredEnv.length > 0) {
+    logger.warn(
+      { ignoredEnv },
+      `OpenShift router settings that Switchyard does not implement are set and have no effect: ${ignoredEnv.join(', ')} (docs/migrating-from-openshift.md)`,
+    );
+  }
   // The human summary goes to a terminal (pretty logs) or to whoever asked for the demo; JSON
   // log pipelines get the same facts as one structured log line.
   const print =

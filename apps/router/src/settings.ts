@@ -883,7 +883,15 @@ export interface LoadSettingsInput {
 
 /** What {@link loadSettings} found on the command line. */
 export type LoadSettingsResult =
-  | { readonly action: 'run'; readonly settings: RouterSettings }
+  | {
+      readonly action: 'run';
+      readonly settings: RouterSettings;
+      /**
+       * OpenShift router environment variables that are set but that Switchyard does not read
+       * (see {@link OPENSHIFT_ENV_NOT_READ}); the CLI logs them as a warning.
+       */
+      readonly ignoredEnv: readonly string[];
+    }
   | { readonly action: 'help' }
   | { readonly action: 'version' };
 
@@ -1038,8 +1046,139 @@ export function loadSettings(input: LoadSettingsInput): LoadSettingsResult {
   }
   const settings = out as unknown as RouterSettings;
   checkCombinations(settings);
-  return { action: 'run', settings };
+  const mtls = env.ROUTER_MUTUAL_TLS_AUTH;
+  if (mtls !== undefined && mtls !== '' && mtls !== 'none')
+    fail(
+      `Unsupported setting environment variable ROUTER_MUTUAL_TLS_AUTH=${JSON.stringify(mtls)}: Switchyard does not implement client certificate authentication, and refuses to start rather than accept clients without certificates (unset it or set it to none)`,
+    );
+  const ignoredEnv = OPENSHIFT_ENV_NOT_READ.filter(
+    (name) =>
+      env[name] !== undefined &&
+      env[name] !== '' &&
+      !(name === 'ROUTER_MUTUAL_TLS_AUTH' && env[name] === 'none'),
+  );
+  return { action: 'run', settings, ignoredEnv };
 }
+
+/**
+ * Environment variables of OpenShift's router (its deployment, `openshift-router` and the
+ * HAProxy template, as listed in the reference), whether Switchyard reads them or not.
+ */
+const OPENSHIFT_ENV: readonly string[] = [
+  'DEFAULT_CERTIFICATE',
+  'DEFAULT_CERTIFICATE_DIR',
+  'DEFAULT_CERTIFICATE_PATH',
+  'DEFAULT_DESTINATION_CA_PATH',
+  'NAMESPACE_LABELS',
+  'PROJECT_LABELS',
+  'RELOAD_INTERVAL',
+  'RELOAD_SCRIPT',
+  'ROUTE_FIELDS',
+  'ROUTE_LABELS',
+  'ROUTER_ABORT_ON_CLOSE',
+  'ROUTER_ALLOWED_DOMAINS',
+  'ROUTER_ALLOW_WILDCARD_ROUTES',
+  'ROUTER_BACKEND_CHECK_INTERVAL',
+  'ROUTER_BACKEND_PROCESS_ENDPOINTS',
+  'ROUTER_BIND_PORTS_AFTER_SYNC',
+  'ROUTER_BIND_PORTS_BEFORE_SYNC',
+  'ROUTER_BLUEPRINT_ROUTE_LABELS',
+  'ROUTER_BLUEPRINT_ROUTE_NAMESPACE',
+  'ROUTER_BLUEPRINT_ROUTE_POOL_SIZE',
+  'ROUTER_BUF_SIZE',
+  'ROUTER_CANONICAL_HOSTNAME',
+  'ROUTER_CAPTURE_HTTP_COOKIE',
+  'ROUTER_CAPTURE_HTTP_REQUEST_HEADERS',
+  'ROUTER_CAPTURE_HTTP_RESPONSE_HEADERS',
+  'ROUTER_CIPHERS',
+  'ROUTER_CIPHERSUITES',
+  'ROUTER_CLIENT_FIN_TIMEOUT',
+  'ROUTER_COMPRESSION_MIME',
+  'ROUTER_COOKIE_NAME',
+  'ROUTER_CURVES',
+  'ROUTER_DEFAULT_CLIENT_TIMEOUT',
+  'ROUTER_DEFAULT_CONNECT_TIMEOUT',
+  'ROUTER_DEFAULT_SERVER_FIN_TIMEOUT',
+  'ROUTER_DEFAULT_SERVER_TIMEOUT',
+  'ROUTER_DEFAULT_TUNNEL_TIMEOUT',
+  'ROUTER_DENIED_DOMAINS',
+  'ROUTER_DISABLE_HTTP2',
+  'ROUTER_DISABLE_NAMESPACE_OWNERSHIP_CHECK',
+  'ROUTER_DOMAIN',
+  'ROUTER_DONT_LOG_NULL',
+  'ROUTER_ENABLE_COMPRESSION',
+  'ROUTER_ENABLE_EXTERNAL_CERTIFICATE',
+  'ROUTER_ENABLE_HTTP2',
+  'ROUTER_ERRORFILE_404',
+  'ROUTER_ERRORFILE_503',
+  'ROUTER_GRACEFUL_SHUTDOWN_DELAY',
+  'ROUTER_H1_CASE_ADJUST',
+  'ROUTER_HAPROXY_ADMIN_UNIX_SOCKET',
+  'ROUTER_HAPROXY_CONFIG_MANAGER',
+  'ROUTER_HAPROXY_CONTSTATS',
+  'ROUTER_HARD_STOP_AFTER',
+  'ROUTER_HTTP_IGNORE_PROBES',
+  'ROUTER_HTTP_REQUEST_HEADERS',
+  'ROUTER_HTTP_RESPONSE_HEADERS',
+  'ROUTER_IDLE_CLOSE_ON_RESPONSE',
+  'ROUTER_INSPECT_DELAY',
+  'ROUTER_IP_V4_V6_MODE',
+  'ROUTER_LISTEN_ADDR',
+  'ROUTER_LOAD_BALANCE_ALGORITHM',
+  'ROUTER_LOG_FACILITY',
+  'ROUTER_LOG_LEVEL',
+  'ROUTER_LOG_MAX_LENGTH',
+  'ROUTER_MAX_CONNECTIONS',
+  'ROUTER_MAX_DYNAMIC_SERVERS',
+  'ROUTER_MAX_REWRITE_SIZE',
+  'ROUTER_MAX_SHUTDOWN_TIMEOUT',
+  'ROUTER_METRICS_HAPROXY_EXPORTED',
+  'ROUTER_METRICS_HAPROXY_SERVER_THRESHOLD',
+  'ROUTER_METRICS_READY_HTTP_URL',
+  'ROUTER_METRICS_TYPE',
+  'ROUTER_MUTUAL_TLS_AUTH',
+  'ROUTER_MUTUAL_TLS_AUTH_CA',
+  'ROUTER_MUTUAL_TLS_AUTH_CRL',
+  'ROUTER_MUTUAL_TLS_AUTH_FILTER',
+  'ROUTER_MUTUAL_TLS_HEADER_FILTER',
+  'ROUTER_OVERRIDE_DOMAINS',
+  'ROUTER_OVERRIDE_HOSTNAME',
+  'ROUTER_SERVICE_HTTPS_PORT',
+  'ROUTER_SERVICE_HTTP_PORT',
+  'ROUTER_SERVICE_NAME',
+  'ROUTER_SERVICE_NAMESPACE',
+  'ROUTER_SET_FORWARDED_HEADERS',
+  'ROUTER_SHUTDOWN',
+  'ROUTER_SLOWLORIS_HTTP_KEEPALIVE',
+  'ROUTER_SLOWLORIS_TIMEOUT',
+  'ROUTER_STRICT_SNI',
+  'ROUTER_SUBDOMAIN',
+  'ROUTER_SYSLOG_ADDRESS',
+  'ROUTER_SYSLOG_FORMAT',
+  'ROUTER_TCP_BALANCE_SCHEME',
+  'ROUTER_THREADS',
+  'ROUTER_UNIQUE_ID_FORMAT',
+  'ROUTER_UNIQUE_ID_HEADER_NAME',
+  'ROUTER_UPDATE_STATUS',
+  'ROUTER_USE_HTTP2',
+  'ROUTER_USE_PROXY_PROTOCOL',
+  'ROUTER_WATCH_ENDPOINTS',
+  'SSL_MAX_VERSION',
+  'SSL_MIN_VERSION',
+  'STATS_PASSWORD',
+  'STATS_PORT',
+  'STATS_USERNAME',
+  'TEMPLATE_FILE',
+];
+
+/**
+ * The OpenShift router environment variables that no Switchyard setting reads. Set, they have
+ * no effect, so the CLI warns about each one instead of ignoring it silently;
+ * `ROUTER_MUTUAL_TLS_AUTH` other than `none` stops the router (see loadSettings).
+ */
+export const OPENSHIFT_ENV_NOT_READ: readonly string[] = OPENSHIFT_ENV.filter(
+  (name) => !SETTINGS.some((spec) => spec.env.includes(name)),
+);
 
 function fail(message: string): never {
   throw new RouterError('ERR_ROUTER_INVALID_SETTING', message);

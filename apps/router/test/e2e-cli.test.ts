@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { makeTempDir, type TempDir } from '@switchyard/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SETTINGS } from '../src/settings.ts';
-import { APP_DIR, CLI } from './helpers/router-process.ts';
+import { APP_DIR, CLI, startRouterProcess } from './helpers/router-process.ts';
 
 function runCli(
   args: string[],
@@ -89,6 +89,13 @@ describe('switchyard command line', () => {
       /switchyard: --kubeconfig \/nonexistent\/kubeconfig: /,
     ],
     [
+      'mutual TLS asked for (not implemented: refused rather than ignored)',
+      ['--routes', '.'],
+      { ROUTER_MUTUAL_TLS_AUTH: 'required' },
+      2,
+      /switchyard: Unsupported setting environment variable ROUTER_MUTUAL_TLS_AUTH="required": .*refuses to start/,
+    ],
+    [
       'an unreadable default certificate',
       ['--routes', '.', '--default-certificate', '/nonexistent/cert.pem'],
       {},
@@ -106,6 +113,20 @@ describe('switchyard command line', () => {
       expect(code).toBe(exitCode);
     },
   );
+
+  it('warns about OpenShift settings it does not implement, naming each, and keeps running', async () => {
+    const proc = await startRouterProcess(['--routes', dir.path], {
+      env: { ROUTER_ENABLE_COMPRESSION: 'true', ROUTER_ERRORFILE_503: '/etc/503.http' },
+    });
+    try {
+      const line = await proc.waitForLog((l) => Array.isArray(l.ignoredEnv));
+      expect(line.level).toBe(40); // pino's warn
+      expect(line.ignoredEnv).toEqual(['ROUTER_ENABLE_COMPRESSION', 'ROUTER_ERRORFILE_503']);
+      expect(line.msg).toContain('ROUTER_ENABLE_COMPRESSION, ROUTER_ERRORFILE_503');
+    } finally {
+      expect(await proc.stop()).toBe(0);
+    }
+  });
 
   it('fails with exit code 4 when a port is taken', async () => {
     const { createServer } = await import('node:net');

@@ -4,6 +4,7 @@ import { CIPHER_PROFILES } from '@switchyard/haproxy-renderer';
 import {
   formatHelp,
   loadSettings,
+  OPENSHIFT_ENV_NOT_READ,
   type RouterSettings,
   resolveCipherList,
   SETTINGS,
@@ -299,6 +300,36 @@ describe('loadSettings', () => {
   ])('refuses %s, naming the setting', (_name, env, pattern) => {
     expect(failure(['--routes', 'r'], env)).toMatch(pattern);
   });
+
+  it('lists the OpenShift settings that are set but not implemented, instead of ignoring them silently', () => {
+    const result = loadSettings({
+      argv: ['--routes', 'r'],
+      env: {
+        ROUTER_ENABLE_COMPRESSION: 'true',
+        ROUTER_SYSLOG_ADDRESS: '127.0.0.1:514',
+        ROUTER_CIPHERS: 'modern',
+        ROUTER_MUTUAL_TLS_AUTH: 'none',
+        STATS_USERNAME: '',
+      },
+    });
+    expect(result.action === 'run' && result.ignoredEnv).toEqual([
+      'ROUTER_ENABLE_COMPRESSION',
+      'ROUTER_SYSLOG_ADDRESS',
+    ]);
+    // Every name a setting reads is left out of the list by construction.
+    for (const spec of SETTINGS)
+      for (const env of spec.env) expect(OPENSHIFT_ENV_NOT_READ).not.toContain(env);
+    expect(OPENSHIFT_ENV_NOT_READ).toContain('ROUTER_MUTUAL_TLS_AUTH');
+  });
+
+  it.each(['required', 'optional'])(
+    'refuses ROUTER_MUTUAL_TLS_AUTH=%s (client certificates are not implemented)',
+    (v) => {
+      expect(failure(['--routes', 'r'], { ROUTER_MUTUAL_TLS_AUTH: v })).toMatch(
+        /ERR_ROUTER_INVALID_SETTING: Unsupported setting environment variable ROUTER_MUTUAL_TLS_AUTH/,
+      );
+    },
+  );
 
   it('answers --help and --version', () => {
     expect(loadSettings({ argv: ['--help'] }).action).toBe('help');
