@@ -113,6 +113,10 @@ export interface RouterSettings {
   readonly cookieName: string | undefined;
   /** `--max-connections`. */
   readonly maxConnections: number;
+  /** `--buf-size`: HAProxy `tune.bufsize`. */
+  readonly bufSize: number;
+  /** `--max-rewrite-size`: HAProxy `tune.maxrewrite`. */
+  readonly maxRewriteSize: number;
   /** `--threads`: HAProxy `nbthread`, native worker processes. */
   readonly threads: number;
   /** `--connect-timeout`. */
@@ -435,6 +439,32 @@ export const SETTINGS: readonly SettingSpec[] = [
     default: 50_000,
     openshift: 'ROUTER_MAX_CONNECTIONS',
     description: 'Maximum concurrent client connections',
+  },
+  {
+    key: 'bufSize',
+    flag: 'buf-size',
+    env: ['ROUTER_BUF_SIZE'],
+    kind: 'integer',
+    min: 1024,
+    max: 16_777_216,
+    group: 'Listeners',
+    default: 32_768,
+    openshift: 'ROUTER_BUF_SIZE',
+    description:
+      'Buffer size in bytes (HAProxy tune.bufsize): a request head may take the buffer minus --max-rewrite-size, larger ones are refused',
+  },
+  {
+    key: 'maxRewriteSize',
+    flag: 'max-rewrite-size',
+    env: ['ROUTER_MAX_REWRITE_SIZE'],
+    kind: 'integer',
+    min: 0,
+    max: 8_388_608,
+    group: 'Listeners',
+    default: 8192,
+    openshift: 'ROUTER_MAX_REWRITE_SIZE',
+    description:
+      'Bytes of the buffer kept for header rewrites (HAProxy tune.maxrewrite; at most half of --buf-size, as HAProxy caps it)',
   },
   // TLS
   {
@@ -1253,6 +1283,14 @@ function checkCombinations(s: RouterSettings): void {
         fail(`Invalid settings ${a} and ${b}: both are ${pa}; each listener needs its own port`);
     }
   }
+}
+
+/**
+ * The largest request head, in bytes, that fits the buffer: `tune.bufsize` minus
+ * `tune.maxrewrite`, with the reserve capped at half the buffer as HAProxy caps it.
+ */
+export function maxRequestHeadSize(s: Pick<RouterSettings, 'bufSize' | 'maxRewriteSize'>): number {
+  return s.bufSize - Math.min(s.maxRewriteSize, Math.floor(s.bufSize / 2));
 }
 
 /**

@@ -213,6 +213,8 @@ export function createHaproxyEngine(options: HaproxyEngineOptions): Engine {
         httpPort: settings.httpPort,
         httpsPort: settings.httpsPort,
         maxConnections: settings.maxConnections,
+        bufSize: settings.bufSize,
+        maxRewriteSize: settings.maxRewriteSize,
         ...(settings.threads > 1 ? { threads: settings.threads } : {}),
         timeouts: {
           connect: `${settings.connectTimeout}ms`,

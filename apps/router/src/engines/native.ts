@@ -7,7 +7,7 @@ import type { RouteIngressCondition, RoutingTable } from '@switchyard/route-mode
 import type { Logger } from 'pino';
 import { RouterError } from '../errors.ts';
 import type { RouterMetrics } from '../metrics.ts';
-import { type RouterSettings, resolveCipherList } from '../settings.ts';
+import { maxRequestHeadSize, type RouterSettings, resolveCipherList } from '../settings.ts';
 import type { Engine, EngineListeners } from './engine.ts';
 
 const NONE: ReadonlyMap<string, RouteIngressCondition & { type: 'Admitted' }> = new Map();
@@ -59,6 +59,7 @@ export function createNativeEngine(options: NativeEngineOptions): Engine {
           forwardedHeaders: settings.setForwardedHeaders,
           ...(settings.cookieName === undefined ? {} : { cookieName: settings.cookieName }),
           maxConnections: settings.maxConnections,
+          maxHeaderSize: maxRequestHeadSize(settings),
           workers: settings.threads,
           timeouts: {
             connect: settings.connectTimeout,
