@@ -99,6 +99,8 @@ export interface RouterSettings {
   readonly ciphers: string;
   /** `--cipher-suites`: TLS 1.3 suites, colon-separated. */
   readonly cipherSuites: string | undefined;
+  /** `--strict-sni`. */
+  readonly strictSni: boolean;
   /** `--tls-min-version`. */
   readonly tlsMinVersion: TlsVersionName;
   /** `--tls-max-version`. */
@@ -508,6 +510,17 @@ export const SETTINGS: readonly SettingSpec[] = [
     default: undefined,
     openshift: 'ROUTER_CIPHERSUITES',
     description: "TLS 1.3 cipher suites on the HTTPS listener, colon-separated (default: OpenSSL's)",
+  },
+  {
+    key: 'strictSni',
+    flag: 'strict-sni',
+    env: ['ROUTER_STRICT_SNI'],
+    kind: 'boolean',
+    group: 'TLS',
+    default: false,
+    openshift: 'ROUTER_STRICT_SNI',
+    description:
+      "Close TLS connections whose SNI names no certificate (a route's or one of the default certificate's names) instead of serving the default certificate; connections without SNI still get the default one, as in OpenShift",
   },
   {
     key: 'tlsMinVersion',

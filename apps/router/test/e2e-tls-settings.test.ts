@@ -4,6 +4,7 @@
  * with `openssl s_client` against an edge route with each engine.
  */
 import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   createCertificate,
@@ -26,7 +27,14 @@ function handshake(port: number, serverName: string, args: readonly string[]): P
   return new Promise((resolve) => {
     const child = execFile(
       'openssl',
-      ['s_client', '-brief', '-connect', `127.0.0.1:${port}`, '-servername', serverName, ...args],
+      [
+        's_client',
+        '-brief',
+        '-connect',
+        `127.0.0.1:${port}`,
+        ...(serverName === '' ? [] : ['-servername', serverName]),
+        ...args,
+      ],
       { timeout: 10_000 },
       (error, stdout, stderr) => {
         const text = `${stdout}\n${stderr}`;
@@ -46,17 +54,24 @@ function handshake(port: number, serverName: string, args: readonly string[]): P
 describe.each(['native', 'haproxy'])('TLS settings from the environment (--engine %s)', (engine) => {
   let echo: EchoServer;
   let dir: TempDir;
+  let defaultPem: string;
 
   beforeAll(async () => {
     echo = await startHttpEcho({ name: 'a' });
     dir = await makeTempDir('switchyard-tls-settings-');
     // An ECDSA certificate (testkit's default): the TLS 1.2 ciphers below are ECDHE-ECDSA ones.
     const cert = await createCertificate({ commonName: 'secure.test', altNames: ['secure.test'] });
+    // The default certificate's names: its CN and a wildcard SAN.
+    const dflt = await createCertificate({ commonName: 'default.test', altNames: ['*.apps.test'] });
+    defaultPem = join(dir.path, 'default.pem');
+    await writeFile(defaultPem, `${dflt.cert}\n${dflt.key}\n`);
     await writeManifest(join(dir.path, 'routes.yaml'), [
       ...serviceAt('demo', 'svc', echo.port),
       route('demo', 'secure', 'secure.test', 'svc', {
         spec: { tls: { termination: 'edge', certificate: cert.cert, key: cert.key } },
       }),
+      // An edge route without a certificate of its own, on a host no certificate names.
+      route('demo', 'other', 'other.test', 'svc', { spec: { tls: { termination: 'edge' } } }),
     ]);
   });
   afterAll(async () => {
@@ -108,6 +123,28 @@ describe.each(['native', 'haproxy'])('TLS settings from the environment (--engin
       },
     );
   });
+
+  it.each([
+    [
+      'true',
+      { 'secure.test': true, 'default.test': true, 'x.apps.test': true, 'other.test': false, '': true },
+    ],
+    [
+      'false',
+      { 'secure.test': true, 'default.test': true, 'x.apps.test': true, 'other.test': true, '': true },
+    ],
+  ])(
+    'ROUTER_STRICT_SNI=%s: which SNI values complete a handshake (same table for both engines)',
+    async (strict, want) => {
+      await withRouter({ ROUTER_STRICT_SNI: strict, DEFAULT_CERTIFICATE_PATH: defaultPem }, async (port) => {
+        const got: Record<string, boolean> = {};
+        for (const name of Object.keys(want)) {
+          got[name] = (await handshake(port, name, name === '' ? ['-noservername'] : [])).ok;
+        }
+        expect(got).toEqual(want);
+      });
+    },
+  );
 
   it('the default (intermediate profile, TLS 1.2 minimum) serves TLS 1.3 and refuses TLS 1.1 and a CBC cipher', async () => {
     await withRouter({}, async (port) => {

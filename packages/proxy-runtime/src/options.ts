@@ -69,6 +69,13 @@ export interface ProxyRuntimeOptions {
    * @default OpenSSL's default TLS 1.3 suites
    */
   readonly cipherSuites?: string;
+  /**
+   * `ROUTER_STRICT_SNI`: a TLS connection whose SNI names no route certificate and none of the
+   * default certificate's names is closed instead of getting the default certificate.
+   * Connections without SNI still get the default certificate (OpenShift's `fe_no_sni`).
+   * @default false
+   */
+  readonly strictSni?: boolean;
   /** `SSL_MIN_VERSION`: oldest TLS version accepted on the TLS listener. @default 'TLSv1.2' */
   readonly tlsMinVersion?: TlsVersion;
   /** `SSL_MAX_VERSION`: newest TLS version accepted on the TLS listener. @default 'TLSv1.3' */
@@ -127,6 +134,7 @@ export interface ResolvedOptions {
   readonly defaultDestinationCA: string | undefined;
   readonly disableHttp2: boolean;
   readonly tls: ResolvedTlsSettings;
+  readonly strictSni: boolean;
   readonly monitorUri: string;
   readonly timeouts: Required<ProxyRuntimeTimeouts>;
   readonly maxHeaderSize: number;
@@ -275,6 +283,7 @@ export function resolveOptions(o: ProxyRuntimeOptions = {}): ResolvedOptions {
     defaultDestinationCA: o.defaultDestinationCA,
     disableHttp2: o.disableHttp2 ?? false,
     tls: resolveTls(o),
+    strictSni: o.strictSni ?? false,
     monitorUri,
     timeouts,
     maxHeaderSize: Math.floor(positive('maxHeaderSize', o.maxHeaderSize, 24_576)),

@@ -10,6 +10,7 @@ import {
   type ProxyRuntime,
   type ProxyRuntimeOptions,
 } from '../src/index.ts';
+import { certificateNames, sniMatchesNames } from '../src/internal/certs.ts';
 import { backendFor, route, table } from './helpers.ts';
 
 interface Handshake {
@@ -23,7 +24,14 @@ function handshake(port: number, serverName: string, args: readonly string[]): P
   return new Promise((resolve, reject) => {
     const child = execFile(
       'openssl',
-      ['s_client', '-brief', '-connect', `127.0.0.1:${port}`, '-servername', serverName, ...args],
+      [
+        's_client',
+        '-brief',
+        '-connect',
+        `127.0.0.1:${port}`,
+        ...(serverName === '' ? [] : ['-servername', serverName]),
+        ...args,
+      ],
       { timeout: 10_000 },
       (error, stdout, stderr) => {
         const text = `${stdout}\n${stderr}`;
@@ -145,6 +153,31 @@ describe('TLS versions and ciphers of the TLS listener', () => {
       // TLS 1.2 keeps Node's default list.
       expect(await handshake(port, name, ['-tls1_2'])).toMatchObject({ ok: true, protocol: 'TLSv1.2' });
     }
+  });
+
+  it('strictSni closes connections whose SNI no certificate names; no SNI still gets the default', async () => {
+    const strict = await start({ strictSni: true });
+    const lax = await start({});
+    const ok = async (port: number, name: string): Promise<boolean> =>
+      (await handshake(port, name, name === '' ? ['-noservername'] : [])).ok;
+    // The route's certificate, the default certificate's CN, an unknown name, no SNI.
+    for (const [name, strictOk] of [
+      ['edge.test', true],
+      ['default.test', true],
+      ['unknown.test', false],
+      ['', true],
+    ] as const) {
+      expect(await ok(strict, name)).toBe(strictOk);
+      expect(await ok(lax, name)).toBe(true);
+    }
+  });
+
+  it('certificateNames reads the CN and the DNS subjectAltNames, lower-cased', async () => {
+    const cert = await createCertificate({ commonName: 'Main.Test', altNames: ['a.test', '*.Wild.test'] });
+    expect(certificateNames(cert.cert).sort()).toEqual(['*.wild.test', 'a.test', 'main.test']);
+    expect(sniMatchesNames(certificateNames(cert.cert), 'x.wild.test')).toBe(true);
+    expect(sniMatchesNames(certificateNames(cert.cert), 'x.y.wild.test')).toBe(false);
+    expect(certificateNames('not a certificate')).toEqual([]);
   });
 
   it.each<[string, Partial<ProxyRuntimeOptions>, string]>([

@@ -231,6 +231,7 @@ export function createHaproxyEngine(options: HaproxyEngineOptions): Engine {
         ciphers: settings.ciphers,
         ...(settings.cipherSuites === undefined ? {} : { cipherSuites: settings.cipherSuites }),
         tlsMinVersion: settings.tlsMinVersion,
+        strictSni: settings.strictSni,
         ...(settings.tlsMaxVersion === undefined ? {} : { tlsMaxVersion: settings.tlsMaxVersion }),
         useProxyProtocol: settings.proxyProtocol,
         loadBalanceAlgorithm: settings.loadBalanceAlgorithm,

@@ -52,6 +52,7 @@ export function createNativeEngine(options: NativeEngineOptions): Engine {
           ciphers: resolveCipherList(settings.ciphers),
           ...(settings.cipherSuites === undefined ? {} : { cipherSuites: settings.cipherSuites }),
           tlsMinVersion: settings.tlsMinVersion,
+          strictSni: settings.strictSni,
           ...(settings.tlsMaxVersion === undefined ? {} : { tlsMaxVersion: settings.tlsMaxVersion }),
           proxyProtocol: settings.proxyProtocol,
           loadBalanceAlgorithm: settings.loadBalanceAlgorithm,

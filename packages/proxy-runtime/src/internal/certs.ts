@@ -4,6 +4,7 @@
  * otherwise the default certificate. ALPN h2 is offered only for a certificate that exactly one
  * route uses and that differs from the default one (router PR #589), never for the default.
  */
+import { X509Certificate } from 'node:crypto';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import type { RoutingTable } from '@switchyard/route-model';
 import type { CertificateKeyPair, ResolvedTlsSettings } from '../options.ts';
@@ -15,6 +16,11 @@ export interface CertEntry {
   readonly context: SecureContext;
   /** Offer ALPN `h2,http/1.1`. */
   readonly h2: boolean;
+  /**
+   * The default certificate only: the DNS names it is issued for (subject CN and
+   * subjectAltName, lower-cased; `*.d` for wildcards), which `strictSni` accepts as SNI.
+   */
+  readonly names?: readonly string[];
 }
 
 /** The certificate index of one table. */
@@ -117,9 +123,45 @@ export function buildCertIndex(
   }
   let fallback: CertEntry | undefined;
   if (defaultCert) {
-    fallback = { certHost: '', context: cache.get(defaultCert.cert, defaultCert.key), h2: false };
+    fallback = {
+      certHost: '',
+      context: cache.get(defaultCert.cert, defaultCert.key),
+      h2: false,
+      names: certificateNames(defaultCert.cert),
+    };
   }
   return { exact, wildcard, fallback };
+}
+
+/**
+ * The DNS names a certificate is issued for: its subject CN and its subjectAltName DNS entries,
+ * lower-cased, as HAProxy indexes a certificate for SNI. Empty when the PEM cannot be parsed.
+ * @internal
+ */
+export function certificateNames(pem: string): string[] {
+  let x509: X509Certificate;
+  try {
+    x509 = new X509Certificate(pem);
+  } catch {
+    return [];
+  }
+  const names = new Set<string>();
+  const cn = /(?:^|\n)CN=([^\n]+)/.exec(x509.subject)?.[1];
+  if (cn !== undefined) names.add(cn.trim().toLowerCase());
+  for (const part of (x509.subjectAltName ?? '').split(',')) {
+    const m = /^\s*DNS:(.+)$/.exec(part);
+    if (m?.[1]) names.add(m[1].trim().toLowerCase());
+  }
+  return [...names];
+}
+
+/**
+ * Whether a lower-cased SNI is one of `names` or falls under one of its `*.domain` entries (one
+ * label, as certificate wildcards match). @internal
+ */
+export function sniMatchesNames(names: readonly string[], sni: string): boolean {
+  for (const n of names) if (hostMatchesCertificate(n, sni)) return true;
+  return false;
 }
 
 /** Chooses the certificate for an SNI (lower-cased). @internal */

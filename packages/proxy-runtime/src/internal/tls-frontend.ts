@@ -9,7 +9,7 @@ import { connect as netConnect, type Socket } from 'node:net';
 import { lowerAscii } from '@switchyard/map-matcher';
 import { peekClientHello } from '@switchyard/sni-parser';
 import { type BackendState, isAllowed, pickServer, type ServerState } from './backends.ts';
-import { selectCertificate } from './certs.ts';
+import { selectCertificate, sniMatchesNames } from './certs.ts';
 import { setConnInfo } from './conn.ts';
 import type { ProxyCore } from './http-handler.ts';
 import { recordResponse } from './metrics.ts';
@@ -65,6 +65,18 @@ export async function handleTlsConnection(
   const cert = selectCertificate(state.certs, sni);
   if (!cert) {
     // No route certificate and no default certificate: nothing to complete a handshake with.
+    socket.destroy();
+    return;
+  }
+  // `strict-sni` (OpenShift puts it on `fe_sni` only): an SNI that no certificate is issued for
+  // ends the connection instead of getting the default certificate. Without SNI the hello goes
+  // to `fe_no_sni`, which serves the default certificate either way.
+  if (
+    core.options.strictSni &&
+    sni !== undefined &&
+    cert === state.certs.fallback &&
+    !sniMatchesNames(cert.names ?? [], sni)
+  ) {
     socket.destroy();
     return;
   }
