@@ -3,53 +3,19 @@
  * ROUTER_CIPHERSUITES) given as environment variables to the real `switchyard` process, checked
  * with `openssl s_client` against an edge route with each engine.
  */
-import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   createCertificate,
   type EchoServer,
   makeTempDir,
+  opensslHandshake as handshake,
   startHttpEcho,
   type TempDir,
 } from '@switchyard/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { route, serviceAt } from './helpers/objects.ts';
 import { startRouterProcess, writeManifest } from './helpers/router-process.ts';
-
-interface Handshake {
-  ok: boolean;
-  protocol?: string;
-  cipher?: string;
-}
-
-function handshake(port: number, serverName: string, args: readonly string[]): Promise<Handshake> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      'openssl',
-      [
-        's_client',
-        '-brief',
-        '-connect',
-        `127.0.0.1:${port}`,
-        ...(serverName === '' ? [] : ['-servername', serverName]),
-        ...args,
-      ],
-      { timeout: 10_000 },
-      (error, stdout, stderr) => {
-        const text = `${stdout}\n${stderr}`;
-        const protocol = /Protocol version: (\S+)/.exec(text)?.[1];
-        const cipher = /Ciphersuite: (\S+)/.exec(text)?.[1];
-        resolve({
-          ok: !error && text.includes('CONNECTION ESTABLISHED'),
-          ...(protocol ? { protocol } : {}),
-          ...(cipher ? { cipher } : {}),
-        });
-      },
-    );
-    child.stdin?.end();
-  });
-}
 
 describe.each(['native', 'haproxy'])('TLS settings from the environment (--engine %s)', (engine) => {
   let echo: EchoServer;
@@ -139,7 +105,7 @@ describe.each(['native', 'haproxy'])('TLS settings from the environment (--engin
       await withRouter({ ROUTER_STRICT_SNI: strict, DEFAULT_CERTIFICATE_PATH: defaultPem }, async (port) => {
         const got: Record<string, boolean> = {};
         for (const name of Object.keys(want)) {
-          got[name] = (await handshake(port, name, name === '' ? ['-noservername'] : [])).ok;
+          got[name] = (await handshake(port, name)).ok;
         }
         expect(got).toEqual(want);
       });

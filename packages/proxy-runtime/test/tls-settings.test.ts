@@ -1,8 +1,13 @@
 // TLS versions and ciphers of the TLS listener (OpenShift's SSL_MIN_VERSION, SSL_MAX_VERSION,
 // ROUTER_CIPHERS, ROUTER_CIPHERSUITES), checked with the real `openssl s_client` against a route
 // certificate chosen by SNI and against the default certificate.
-import { execFile } from 'node:child_process';
-import { createCertificate, type EchoServer, type KeyPair, startHttpEcho } from '@switchyard/testkit';
+import {
+  createCertificate,
+  type EchoServer,
+  type KeyPair,
+  opensslHandshake as handshake,
+  startHttpEcho,
+} from '@switchyard/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createProxyRuntime,
@@ -12,45 +17,6 @@ import {
 } from '../src/index.ts';
 import { certificateNames, sniMatchesNames } from '../src/internal/certs.ts';
 import { backendFor, route, table } from './helpers.ts';
-
-interface Handshake {
-  ok: boolean;
-  protocol?: string;
-  cipher?: string;
-}
-
-/** One `openssl s_client -brief` handshake to 127.0.0.1:`port`. */
-function handshake(port: number, serverName: string, args: readonly string[]): Promise<Handshake> {
-  return new Promise((resolve, reject) => {
-    const child = execFile(
-      'openssl',
-      [
-        's_client',
-        '-brief',
-        '-connect',
-        `127.0.0.1:${port}`,
-        ...(serverName === '' ? [] : ['-servername', serverName]),
-        ...args,
-      ],
-      { timeout: 10_000 },
-      (error, stdout, stderr) => {
-        const text = `${stdout}\n${stderr}`;
-        if (error && (error as { code?: unknown }).code === 'ENOENT') {
-          reject(new Error('openssl is not installed'));
-          return;
-        }
-        const protocol = /Protocol version: (\S+)/.exec(text)?.[1];
-        const cipher = /Ciphersuite: (\S+)/.exec(text)?.[1];
-        resolve({
-          ok: !error && text.includes('CONNECTION ESTABLISHED'),
-          ...(protocol ? { protocol } : {}),
-          ...(cipher ? { cipher } : {}),
-        });
-      },
-    );
-    child.stdin?.end();
-  });
-}
 
 let echo: EchoServer;
 let routeCert: KeyPair;
@@ -158,8 +124,7 @@ describe('TLS versions and ciphers of the TLS listener', () => {
   it('strictSni closes connections whose SNI no certificate names; no SNI still gets the default', async () => {
     const strict = await start({ strictSni: true });
     const lax = await start({});
-    const ok = async (port: number, name: string): Promise<boolean> =>
-      (await handshake(port, name, name === '' ? ['-noservername'] : [])).ok;
+    const ok = async (port: number, name: string): Promise<boolean> => (await handshake(port, name)).ok;
     // The route's certificate, the default certificate's CN, an unknown name, no SNI.
     for (const [name, strictOk] of [
       ['edge.test', true],

@@ -5,3 +5,4 @@ export * from './net.ts';
 export * from './random.ts';
 export * from './k8s-api-server.ts';
 export * from './conformance.ts';
+export * from './openssl.ts';

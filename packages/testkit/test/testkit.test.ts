@@ -2,11 +2,13 @@ import { X509Certificate } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
+import { createServer as createTlsServer } from 'node:tls';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import {
   checkHaproxyConfig,
   createCertificate,
+  opensslHandshake,
   createCertificateAuthority,
   freePort,
   makeTempDir,
@@ -188,6 +190,27 @@ describe('haproxy launcher', () => {
     } finally {
       await echo.close();
       await dir.cleanup();
+    }
+  });
+});
+
+describe('opensslHandshake', () => {
+  it('reports a completed handshake with protocol, cipher and peer, and a refused one', async () => {
+    const cert = await createCertificate({ commonName: 'hs.test' });
+    const server = createTlsServer({ cert: cert.cert, key: cert.key, minVersion: 'TLSv1.3' }, (s) => s.end());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    try {
+      expect(await opensslHandshake(port, 'hs.test')).toEqual({
+        ok: true,
+        protocol: 'TLSv1.3',
+        cipher: expect.stringMatching(/^TLS_/),
+        peer: 'CN = hs.test',
+      });
+      expect(await opensslHandshake(port, '')).toMatchObject({ ok: true, peer: 'CN = hs.test' });
+      expect((await opensslHandshake(port, 'hs.test', ['-tls1_2'])).ok).toBe(false);
+    } finally {
+      server.close();
     }
   });
 });
