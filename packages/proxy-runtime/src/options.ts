@@ -102,8 +102,21 @@ export interface ProxyRuntimeOptions {
   readonly cookieName?: string;
   /** `ROUTER_MAX_CONNECTIONS`: client connections per process; more are closed on accept. @default 50000 */
   readonly maxConnections?: number;
-  /** Body of the 503 page (`ROUTER_ERRORFILE_503` body). @default a short HTML page */
+  /** Body of the 503 page, sent with the built-in headers. @default a short HTML page (OpenShift's) */
   readonly errorPage503?: string;
+  /**
+   * `ROUTER_ERRORFILE_503`: a whole HTTP response in HAProxy's `errorfile` format (status line,
+   * headers, blank line, body), sent whenever the runtime answers 503 itself; wins over
+   * `errorPage503`. One char per byte: read the file as `latin1`. `Content-Length` is computed.
+   * @default undefined
+   */
+  readonly errorFile503?: string;
+  /**
+   * `ROUTER_ERRORFILE_404`: a response in the same format, sent to requests that match no route
+   * (OpenShift then denies in `openshift_default` with 404); without it they get the 503 answer.
+   * @default undefined
+   */
+  readonly errorFile404?: string;
   /**
    * Data-plane processes sharing the listening sockets. 1 serves in this process; n > 1 forks n
    * child processes and keeps only the control plane (update, metrics, logs) here.
@@ -125,6 +138,72 @@ export interface ResolvedTlsSettings {
   readonly ciphers: string | undefined;
 }
 
+/** An answer the runtime makes itself (503, 404): HAProxy's `errorfile` contents, parsed. */
+export interface ErrorResponse {
+  readonly status: number;
+  readonly reason: string;
+  /** Header lines in file order, without Content-Length and Transfer-Encoding (recomputed). */
+  readonly headers: readonly (readonly [string, string])[];
+  readonly body: Buffer;
+}
+
+/** The headers of OpenShift's built-in `error-page-503.http`. */
+const DEFAULT_503_HEADERS: readonly (readonly [string, string])[] = [
+  ['Pragma', 'no-cache'],
+  ['Cache-Control', 'private, max-age=0, no-cache, no-store'],
+  ['Connection', 'close'],
+  ['Content-Type', 'text/html'],
+];
+
+/**
+ * Parses a whole HTTP response in HAProxy's `errorfile` format (status line, headers, an empty
+ * line, body; lines end in CRLF or LF), as `errorFile503` and `errorFile404` take it. Use it to
+ * check a file before handing it over.
+ *
+ * @param text - the file's contents, one char per byte (read it as `latin1`)
+ * @param what - how error messages name the file
+ * @returns status, reason, headers (without Content-Length and Transfer-Encoding) and body bytes
+ * @throws ProxyRuntimeError `ERR_PROXY_RUNTIME_INVALID_OPTION` naming `what` and the line
+ * @example
+ * ```ts
+ * const page = parseErrorFile(readFileSync('/etc/router/503.http', 'latin1'), '503.http');
+ * page.status; // 503
+ * ```
+ */
+export function parseErrorFile(text: string, what = 'error file'): ErrorResponse {
+  const fail = (expected: string, got: unknown): never => {
+    throw new ProxyRuntimeError(
+      'ERR_PROXY_RUNTIME_INVALID_OPTION',
+      `${what}: expected ${expected}, got ${JSON.stringify(got) ?? String(got)}`,
+    );
+  };
+  if (typeof text !== 'string') fail('the text of an HTTP response', typeof text);
+  const crlf = text.indexOf('\r\n\r\n');
+  const lf = text.indexOf('\n\n');
+  const [headEnd, sepLen] =
+    crlf !== -1 && (lf === -1 || crlf < lf) ? [crlf, 4] : lf !== -1 ? [lf, 2] : [-1, 0];
+  if (headEnd === -1)
+    fail('an HTTP response whose headers end with an empty line', `${text.slice(0, 40)}...`);
+  const lines = text.slice(0, headEnd).split(/\r?\n/);
+  const m = /^HTTP\/1\.[01] ([1-5][0-9]{2})(?: ([^\r\n]*))?$/.exec(lines[0] ?? '');
+  if (!m) return fail('a status line such as "HTTP/1.1 503 Service Unavailable" on line 1', lines[0]);
+  const headers: [string, string][] = [];
+  for (let i = 1; i < lines.length; i++) {
+    const h = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+):[ \t]*(.*?)[ \t]*$/.exec(lines[i] as string);
+    if (!h) return fail(`a header line "Name: value" on line ${i + 1}`, lines[i]);
+    const name = h[1] as string;
+    const lower = name.toLowerCase();
+    if (lower === 'content-length' || lower === 'transfer-encoding') continue;
+    headers.push([name, h[2] as string]);
+  }
+  return {
+    status: Number(m[1]),
+    reason: m[2] ?? '',
+    headers,
+    body: Buffer.from(text.slice(headEnd + sepLen), 'latin1'),
+  };
+}
+
 /** Options after defaulting. */
 export interface ResolvedOptions {
   readonly host: string;
@@ -144,7 +223,8 @@ export interface ResolvedOptions {
   readonly forwardedHeaders: ForwardedHeadersPolicy;
   readonly cookieName: string | undefined;
   readonly maxConnections: number;
-  readonly errorPage503: string;
+  readonly error503: ErrorResponse;
+  readonly error404: ErrorResponse | undefined;
   readonly workers: number;
 }
 
@@ -293,7 +373,19 @@ export function resolveOptions(o: ProxyRuntimeOptions = {}): ResolvedOptions {
     forwardedHeaders: fwd,
     cookieName: o.cookieName,
     maxConnections: Math.floor(positive('maxConnections', o.maxConnections, 50_000)),
-    errorPage503: o.errorPage503 ?? DEFAULT_503,
+    error503:
+      o.errorFile503 !== undefined
+        ? parseErrorFile(o.errorFile503, 'ProxyRuntimeOptions.errorFile503')
+        : {
+            status: 503,
+            reason: 'Service Unavailable',
+            headers: DEFAULT_503_HEADERS,
+            body: Buffer.from(o.errorPage503 ?? DEFAULT_503, 'utf8'),
+          },
+    error404:
+      o.errorFile404 === undefined
+        ? undefined
+        : parseErrorFile(o.errorFile404, 'ProxyRuntimeOptions.errorFile404'),
     workers,
   };
 }

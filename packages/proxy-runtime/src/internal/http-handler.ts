@@ -11,7 +11,7 @@ import { Transform } from 'node:stream';
 import { lowerAscii } from '@switchyard/map-matcher';
 import type { Dispatcher } from 'undici';
 import type { AccessLogEntry } from '../access-log.ts';
-import type { ResolvedOptions } from '../options.ts';
+import type { ErrorResponse, ResolvedOptions } from '../options.ts';
 import { type BackendState, isAllowed, pickServer, type ServerState } from './backends.ts';
 import { hostMatchesCertificate } from './certs.ts';
 import { type ConnInfo, getConnInfo } from './conn.ts';
@@ -207,7 +207,8 @@ export function handleRequest(core: ProxyCore, req: Req, res: Res): void {
   }
   const backend = backendName === undefined ? undefined : state.backends.get(backendName);
   if (!backend) {
-    serve503(core, ex);
+    // `openshift_default`: 503, or 404 with ROUTER_ERRORFILE_404.
+    serveError(ex, core.options.error404 ?? core.options.error503);
     return;
   }
   ex.backend = backend;
@@ -284,17 +285,30 @@ function reply(ex: Exchange, status: number, headers: Record<string, string>, bo
 }
 
 function serve503(core: ProxyCore, ex: Exchange): void {
+  serveError(ex, core.options.error503);
+}
+
+/** Sends an answer of the runtime's own (built-in 503 or an errorfile), as HAProxy sends it. */
+function serveError(ex: Exchange, e: ErrorResponse): void {
   if (ex.res.headersSent) {
     ex.res.destroy();
     return;
   }
-  const headers: Record<string, string> = {
-    pragma: 'no-cache',
-    'cache-control': 'private, max-age=0, no-cache, no-store',
-    'content-type': 'text/html',
-  };
-  if (!ex.conn.h2) headers.connection = 'close';
-  reply(ex, 503, headers, core.options.errorPage503);
+  const headers: Record<string, string | string[]> = {};
+  for (const [name, value] of e.headers) {
+    const lower = name.toLowerCase();
+    // Connection-specific headers have no place in HTTP/2.
+    if (ex.conn.h2 && (lower === 'connection' || lower === 'keep-alive')) continue;
+    const prev = headers[name];
+    headers[name] = prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value];
+  }
+  headers['content-length'] = String(e.body.length);
+  ex.status = e.status;
+  const res = ex.res as ServerResponse;
+  if (ex.conn.h2 || e.reason === '') res.writeHead(e.status, headers);
+  else res.writeHead(e.status, e.reason, headers);
+  res.end(e.body);
+  ex.bytesOut += e.body.length;
 }
 
 function releaseServer(ex: Exchange): void {

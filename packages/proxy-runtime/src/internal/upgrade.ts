@@ -16,6 +16,7 @@ import type { ProxyCore } from './http-handler.ts';
 import { upstreamHeaders } from './http-handler.ts';
 import { requestKey } from './map-backend.ts';
 import { recordResponse } from './metrics.ts';
+import type { ErrorResponse } from '../options.ts';
 
 function rawReply(socket: Socket, status: string, headers: string[], body: string): void {
   const head = [
@@ -25,6 +26,16 @@ function rawReply(socket: Socket, status: string, headers: string[], body: strin
     'connection: close',
   ];
   socket.end(`${head.join('\r\n')}\r\n\r\n${body}`);
+}
+
+/** Sends an answer of the runtime's own on an upgrade request and closes the connection. */
+function errorReply(socket: Socket, e: ErrorResponse): void {
+  const head = [`HTTP/1.1 ${e.status}${e.reason === '' ? '' : ` ${e.reason}`}`];
+  for (const [name, value] of e.headers)
+    if (name.toLowerCase() !== 'connection') head.push(`${name}: ${value}`);
+  head.push(`content-length: ${e.body.length}`, 'connection: close');
+  socket.write(`${head.join('\r\n')}\r\n\r\n`, 'latin1');
+  socket.end(e.body);
 }
 
 /** Handles an HTTP/1.1 upgrade request on either listener. @internal */
@@ -79,13 +90,9 @@ export function handleUpgrade(core: ProxyCore, req: IncomingMessage, socket: Soc
       ...(term !== undefined ? { termination: term } : {}),
     });
   if (!backend) {
-    rawReply(
-      socket,
-      '503 Service Unavailable',
-      ['content-type: text/html', 'cache-control: private, max-age=0, no-cache, no-store'],
-      core.options.errorPage503,
-    );
-    log(503, undefined, undefined, 0, 0);
+    const e = core.options.error404 ?? core.options.error503;
+    errorReply(socket, e);
+    log(e.status, undefined, undefined, 0, 0);
     return;
   }
   const bm = core.metrics.backend(backend.name);
@@ -114,9 +121,9 @@ export function handleUpgrade(core: ProxyCore, req: IncomingMessage, socket: Soc
   }
   server ??= pickServer(backend, conn.clientIp);
   if (!server) {
-    rawReply(socket, '503 Service Unavailable', ['content-type: text/html'], core.options.errorPage503);
-    recordResponse(bm, 503, 0);
-    log(503, backend, undefined, 0, 0);
+    errorReply(socket, core.options.error503);
+    recordResponse(bm, core.options.error503.status, 0);
+    log(core.options.error503.status, backend, undefined, 0, 0);
     return;
   }
   const headers = upstreamHeaders(req, { conn, host }, backend);
@@ -206,10 +213,10 @@ function connectUpstream(
         return;
       }
     }
-    status = 503;
-    recordResponse(bm, 503, 0);
-    rawReply(client, '503 Service Unavailable', ['content-type: text/html'], core.options.errorPage503);
-    log(503, backend, server, 0, 0, `connect-failed:${(err as { code?: string }).code ?? ''}`);
+    status = core.options.error503.status;
+    recordResponse(bm, status, 0);
+    errorReply(client, core.options.error503);
+    log(status, backend, server, 0, 0, `connect-failed:${(err as { code?: string }).code ?? ''}`);
   });
   upstream.once(tls ? 'secureConnect' : 'connect', () => {
     clearTimeout(connectTimer);
