@@ -20,6 +20,7 @@ import { createNativeEngine } from './engines/native.ts';
 import { RouterError } from './errors.ts';
 import { checkHaproxyBinary } from './haproxy-binary.ts';
 import { readCaFile, readCertificateKeyFile } from './internal/pem-file.ts';
+import { readErrorFile } from './internal/error-file.ts';
 import { probeHttp, reachableAddress } from './internal/probe.ts';
 import { createRouterMetrics, type RouterMetrics } from './metrics.ts';
 import { type OpsServer, startOpsServer } from './ops-server.ts';
@@ -101,6 +102,17 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
             '--default-destination-ca (DEFAULT_DESTINATION_CA_PATH)',
           );
 
+    const errorFiles = {
+      e503:
+        settings.errorFile503 === undefined
+          ? undefined
+          : await readErrorFile(settings.errorFile503, '--error-file-503 (ROUTER_ERRORFILE_503)'),
+      e404:
+        settings.errorFile404 === undefined
+          ? undefined
+          : await readErrorFile(settings.errorFile404, '--error-file-404 (ROUTER_ERRORFILE_404)'),
+    };
+
     const store = createRouteStore({
       namespaceOwnership: settings.disableNamespaceOwnershipCheck ? 'InterNamespaceAllowed' : 'Strict',
       allowWildcardRoutes: settings.allowWildcardRoutes,
@@ -121,9 +133,17 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
             metrics,
             defaultCertificate,
             defaultDestinationCaPath,
+            errorFiles,
             onRejectedChange: () => reportStatuses(),
           })
-        : createNativeEngine({ settings, logger, metrics, defaultCertificate, defaultDestinationCa });
+        : createNativeEngine({
+            settings,
+            logger,
+            metrics,
+            defaultCertificate,
+            defaultDestinationCa,
+            errorFiles,
+          });
 
     let engineListeners: EngineListeners | undefined;
     let shuttingDown = false;

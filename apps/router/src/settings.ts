@@ -113,6 +113,10 @@ export interface RouterSettings {
   readonly setForwardedHeaders: ForwardedHeadersName;
   /** `--cookie-name`. */
   readonly cookieName: string | undefined;
+  /** `--error-file-503`: HAProxy errorfile sent for the router's own 503 answers. */
+  readonly errorFile503: string | undefined;
+  /** `--error-file-404`: HAProxy errorfile sent to requests that match no route. */
+  readonly errorFile404: string | undefined;
   /** `--max-connections`. */
   readonly maxConnections: number;
   /** `--buf-size`: HAProxy `tune.bufsize`. */
@@ -429,6 +433,28 @@ export const SETTINGS: readonly SettingSpec[] = [
     default: false,
     openshift: 'ROUTER_DISABLE_HTTP2',
     description: 'Never offer HTTP/2 (ALPN h2) to clients or re-encrypt backends',
+  },
+  {
+    key: 'errorFile503',
+    flag: 'error-file-503',
+    env: ['ROUTER_ERRORFILE_503'],
+    kind: 'path',
+    group: 'Listeners',
+    default: undefined,
+    openshift: 'ROUTER_ERRORFILE_503',
+    description:
+      'File holding the whole HTTP response (status line, headers, empty line, body; HAProxy errorfile format) sent whenever the router answers 503 itself',
+  },
+  {
+    key: 'errorFile404',
+    flag: 'error-file-404',
+    env: ['ROUTER_ERRORFILE_404'],
+    kind: 'path',
+    group: 'Listeners',
+    default: undefined,
+    openshift: 'ROUTER_ERRORFILE_404',
+    description:
+      'File holding the HTTP response (same format) sent to requests that match no route; without it they get the 503 answer',
   },
   {
     key: 'maxConnections',

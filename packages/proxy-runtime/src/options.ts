@@ -107,7 +107,8 @@ export interface ProxyRuntimeOptions {
   /**
    * `ROUTER_ERRORFILE_503`: a whole HTTP response in HAProxy's `errorfile` format (status line,
    * headers, blank line, body), sent whenever the runtime answers 503 itself; wins over
-   * `errorPage503`. One char per byte: read the file as `latin1`. `Content-Length` is computed.
+   * `errorPage503`. One char per byte: read the file as `latin1`. As HAProxy, refuses a file
+   * whose Content-Length differs from its body or whose payload is chunk-encoded.
    * @default undefined
    */
   readonly errorFile503?: string;
@@ -188,20 +189,30 @@ export function parseErrorFile(text: string, what = 'error file'): ErrorResponse
   const m = /^HTTP\/1\.[01] ([1-5][0-9]{2})(?: ([^\r\n]*))?$/.exec(lines[0] ?? '');
   if (!m) return fail('a status line such as "HTTP/1.1 503 Service Unavailable" on line 1', lines[0]);
   const headers: [string, string][] = [];
+  const body = Buffer.from(text.slice(headEnd + sepLen), 'latin1');
   for (let i = 1; i < lines.length; i++) {
     const h = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+):[ \t]*(.*?)[ \t]*$/.exec(lines[i] as string);
     if (!h) return fail(`a header line "Name: value" on line ${i + 1}`, lines[i]);
     const name = h[1] as string;
+    const value = h[2] as string;
     const lower = name.toLowerCase();
-    if (lower === 'content-length' || lower === 'transfer-encoding') continue;
-    headers.push([name, h[2] as string]);
+    // HAProxy refuses these files at start, so both engines do.
+    if (lower === 'transfer-encoding')
+      return fail(
+        `a payload that is not chunk-encoded (line ${i + 1}: HAProxy does not support it)`,
+        lines[i],
+      );
+    if (lower === 'content-length') {
+      if (value !== String(body.length))
+        return fail(
+          `Content-Length equal to the ${body.length} bytes after the empty line (line ${i + 1})`,
+          value,
+        );
+      continue; // sent again, computed
+    }
+    headers.push([name, value]);
   }
-  return {
-    status: Number(m[1]),
-    reason: m[2] ?? '',
-    headers,
-    body: Buffer.from(text.slice(headEnd + sepLen), 'latin1'),
-  };
+  return { status: Number(m[1]), reason: m[2] ?? '', headers, body };
 }
 
 /** Options after defaulting. */

@@ -9,7 +9,7 @@ import { createProxyRuntime, isProxyRuntimeError, type ProxyRuntime, parseErrorF
 import { get, raw, route, service, table } from './helpers.ts';
 
 const FILE_503 =
-  'HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/html; charset=utf-8\r\nX-Error-Page: custom-503\r\nContent-Length: 3\r\nConnection: close\r\n\r\n<h1>down for maintenance \xe9</h1>\n';
+  'HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/html; charset=utf-8\r\nX-Error-Page: custom-503\r\nContent-Length: 32\r\nConnection: close\r\n\r\n<h1>down for maintenance \xe9</h1>\n';
 const FILE_404 =
   'HTTP/1.0 404 Not Found\nContent-Type: text/plain\nX-Error-Page: custom-404\n\nno such route\n';
 
@@ -74,8 +74,8 @@ describe('error files', () => {
       'content-length': String('no such route\n'.length),
     });
     const empty = await raw(httpPort, 'GET / HTTP/1.1\r\nHost: empty.test\r\n\r\n');
-    // The status line and headers as written; the file's wrong Content-Length is replaced by
-    // the body's byte count (the é is one byte, sent as is).
+    // The status line and headers as written; Content-Length is the body's byte count (the é
+    // is one byte, sent as is).
     expect(empty.text.startsWith('HTTP/1.1 503 Service Unavailable\r\n')).toBe(true);
     expect(empty.text).toContain('X-Error-Page: custom-503\r\n');
     expect(empty.text).toContain('content-length: 32\r\n');
@@ -136,6 +136,16 @@ describe('error files', () => {
       'a header line without a colon',
       'HTTP/1.1 503 Busy\r\nbroken header\r\n\r\nbody',
       /header line "Name: value" on line 2/,
+    ],
+    [
+      'a Content-Length that is not the body length',
+      'HTTP/1.1 503 Busy\r\nContent-Type: text/plain\r\nContent-Length: 22\r\n\r\n23 bytes of body here.\n',
+      /Content-Length equal to the 23 bytes after the empty line \(line 3\), got "22"/,
+    ],
+    [
+      'a chunk-encoded payload',
+      'HTTP/1.1 503 Busy\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nbusy\r\n0\r\n\r\n',
+      /not chunk-encoded \(line 2/,
     ],
   ])('refuses an error file with %s, naming the option and the line', (_name, text, pattern) => {
     let error: unknown;

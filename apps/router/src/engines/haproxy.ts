@@ -25,6 +25,7 @@ import { type Coalescer, createCoalescer } from '../coalescer.ts';
 import { RouterError } from '../errors.ts';
 import { formatHaproxyStats } from '../internal/haproxy-stats.ts';
 import type { RouterMetrics } from '../metrics.ts';
+import type { ErrorFile } from '../internal/error-file.ts';
 import type { RouterSettings } from '../settings.ts';
 import type { Engine, EngineListeners } from './engine.ts';
 
@@ -36,6 +37,8 @@ export interface HaproxyEngineOptions {
   /** `--default-certificate` contents; generated with openssl when absent. */
   readonly defaultCertificate: { cert: string; key: string } | undefined;
   readonly defaultDestinationCaPath: string | undefined;
+  /** `--error-file-503` and `--error-file-404`, read and checked at start. */
+  readonly errorFiles: { readonly e503: ErrorFile | undefined; readonly e404: ErrorFile | undefined };
   /** Called when the set of routes left out of the configuration changes. */
   readonly onRejectedChange?: () => void;
 }
@@ -213,6 +216,8 @@ export function createHaproxyEngine(options: HaproxyEngineOptions): Engine {
         httpPort: settings.httpPort,
         httpsPort: settings.httpsPort,
         maxConnections: settings.maxConnections,
+        ...(options.errorFiles.e503 === undefined ? {} : { errorFile503: options.errorFiles.e503.path }),
+        ...(options.errorFiles.e404 === undefined ? {} : { errorFile404: options.errorFiles.e404.path }),
         bufSize: settings.bufSize,
         maxRewriteSize: settings.maxRewriteSize,
         ...(settings.threads > 1 ? { threads: settings.threads } : {}),

@@ -6,6 +6,7 @@ import { createProxyRuntime, isProxyRuntimeError, type ProxyRuntime } from '@swi
 import type { RouteIngressCondition, RoutingTable } from '@switchyard/route-model';
 import type { Logger } from 'pino';
 import { RouterError } from '../errors.ts';
+import type { ErrorFile } from '../internal/error-file.ts';
 import type { RouterMetrics } from '../metrics.ts';
 import { maxRequestHeadSize, type RouterSettings, resolveCipherList } from '../settings.ts';
 import type { Engine, EngineListeners } from './engine.ts';
@@ -19,6 +20,8 @@ export interface NativeEngineOptions {
   readonly metrics: RouterMetrics;
   readonly defaultCertificate: { cert: string; key: string } | undefined;
   readonly defaultDestinationCa: string | undefined;
+  /** `--error-file-503` and `--error-file-404`, read and checked at start. */
+  readonly errorFiles: { readonly e503: ErrorFile | undefined; readonly e404: ErrorFile | undefined };
 }
 
 /**
@@ -60,6 +63,8 @@ export function createNativeEngine(options: NativeEngineOptions): Engine {
           forwardedHeaders: settings.setForwardedHeaders,
           ...(settings.cookieName === undefined ? {} : { cookieName: settings.cookieName }),
           maxConnections: settings.maxConnections,
+          ...(options.errorFiles.e503 === undefined ? {} : { errorFile503: options.errorFiles.e503.text }),
+          ...(options.errorFiles.e404 === undefined ? {} : { errorFile404: options.errorFiles.e404.text }),
           maxHeaderSize: maxRequestHeadSize(settings),
           workers: settings.threads,
           timeouts: {
