@@ -89,6 +89,8 @@ export interface RouterSettings {
   readonly disableNamespaceOwnershipCheck: boolean;
   /** `--allow-loopback-endpoints`. */
   readonly allowLoopbackEndpoints: boolean | undefined;
+  /** `--hard-stop-after`: HAProxy `hard-stop-after`, ms. */
+  readonly hardStopAfter: number | undefined;
   /** `--reload-interval`. */
   readonly reloadInterval: number;
   /** `--proxy-protocol`. */
@@ -361,6 +363,19 @@ export const SETTINGS: readonly SettingSpec[] = [
     openshift: 'RELOAD_INTERVAL',
     description:
       'HAProxy engine: minimum time between reload starts; the first change applies at once, later ones merge',
+  },
+  {
+    key: 'hardStopAfter',
+    flag: 'hard-stop-after',
+    env: ['ROUTER_HARD_STOP_AFTER'],
+    kind: 'duration',
+    min: 1000,
+    max: 30 * 86_400_000,
+    group: 'Engine',
+    default: undefined,
+    openshift: 'ROUTER_HARD_STOP_AFTER',
+    description:
+      'HAProxy engine: after a reload, old HAProxy processes still serving long connections are stopped this long after the reload (hard-stop-after); unset, they stay until their connections end',
   },
   {
     key: 'threads',

@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
+import { type AddressInfo, createServer as createNetServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { type EchoServer, httpGet, makeTempDir, startHttpEcho, type TempDir } from '@switchyard/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -293,4 +294,61 @@ describe('switchyard --engine haproxy with keep-alive clients while routes chang
     expect(reused).toBeGreaterThan(reloads * 10);
     expect(ok).toBeGreaterThan(reloads * 10);
   }, 90_000);
+});
+
+describe('switchyard --engine haproxy --hard-stop-after', () => {
+  let dir: TempDir;
+  let work: TempDir;
+  let silent: Server;
+  let proc: RouterProcess | undefined;
+
+  beforeAll(async () => {
+    // A backend that reads requests and never answers: the request stays on the worker that took it.
+    silent = createNetServer((socket) => socket.resume());
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    dir = await makeTempDir('switchyard-hardstop-');
+    work = await makeTempDir('sy-hs-');
+  });
+  afterAll(async () => {
+    const code = await proc?.stop();
+    await new Promise((resolve) => silent.close(resolve));
+    await dir.cleanup();
+    await work.cleanup();
+    expect(code).toBe(0);
+  });
+
+  it('ROUTER_HARD_STOP_AFTER ends a request left on the old HAProxy process that long after a reload', async () => {
+    const port = (silent.address() as AddressInfo).port;
+    const file = join(dir.path, 'app.yaml');
+    const objects = (extra: number): object[] => [
+      ...serviceAt('demo', 'svc', port),
+      route('demo', 'app', 'app.test', 'svc'),
+      ...Array.from({ length: extra }, (_, i) => route('demo', `extra-${i}`, `extra-${i}.test`, 'svc')),
+    ];
+    await writeManifest(file, objects(0));
+    proc = await startRouterProcess(['--routes', dir.path, '--engine', 'haproxy', '--work-dir', work.path], {
+      env: { ROUTER_HARD_STOP_AFTER: '2s', RELOAD_INTERVAL: '1s' },
+    });
+    const p = proc;
+    expect(await readFile(join(work.path, 'haproxy.config'), 'utf8')).toMatch(/^\s*hard-stop-after 2000ms$/m);
+    // A request the backend never answers (the server timeout is 30 s).
+    const ended = new Promise<number>((resolve) => {
+      const req = request({ host: '127.0.0.1', port: p.httpPort, path: '/', headers: { host: 'app.test' } });
+      req.on('response', (res) => {
+        res.resume();
+        res.on('close', () => resolve(Date.now()));
+      });
+      req.on('error', () => resolve(Date.now()));
+      req.end();
+    });
+    await sleep(300);
+    // A new route: a reload; the old process keeps the pending request until hard-stop-after.
+    await writeManifest(file, objects(1));
+    await p.waitForMetric('switchyard_reloads_total{result="ok"}', 1, 20_000);
+    const reloaded = Date.now();
+    const end = await Promise.race([ended, sleep(15_000).then(() => Number.POSITIVE_INFINITY)]);
+    // Cut about 2 s after the reload, far sooner than the 30 s server timeout.
+    expect(end - reloaded).toBeLessThan(8_000);
+    expect(end - reloaded).toBeGreaterThan(1_000);
+  });
 });

@@ -221,6 +221,7 @@ export function createHaproxyEngine(options: HaproxyEngineOptions): Engine {
         bufSize: settings.bufSize,
         maxRewriteSize: settings.maxRewriteSize,
         ...(settings.threads > 1 ? { threads: settings.threads } : {}),
+        ...(settings.hardStopAfter === undefined ? {} : { hardStopAfter: `${settings.hardStopAfter}ms` }),
         timeouts: {
           connect: `${settings.connectTimeout}ms`,
           client: `${settings.clientTimeout}ms`,
