@@ -1,7 +1,14 @@
 export { HaproxyRendererError, isHaproxyRendererError } from './errors.ts';
 export type { HaproxyRendererErrorCode, HaproxyRendererErrorOptions } from './errors.ts';
 export { CIPHER_PROFILES, resolveOptions } from './options.ts';
-export type { MapLayout, RenderOptions, RenderTimeouts, ResolvedOptions, TlsVersion } from './options.ts';
+export type {
+  MapLayout,
+  RenderOptions,
+  RenderTimeouts,
+  ResolvedOptions,
+  SyslogOptions,
+  TlsVersion,
+} from './options.ts';
 export { backendName, certificateHostName, renderHaproxyConfig } from './render.ts';
 export type { RejectedRoute, RenderedBackend, RenderedServer, RenderResult } from './render.ts';
 export { writeFileAtomic, writeRenderedFiles } from './files.ts';

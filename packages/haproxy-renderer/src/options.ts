@@ -122,6 +122,38 @@ export interface RenderOptions {
   dynamicServers?: boolean;
   /** `ROUTER_H1_CASE_ADJUST`: header names whose case HAProxy restores for `h1-adjust-case` routes. @default [] */
   h1CaseAdjust?: readonly string[];
+  /**
+   * `ROUTER_SYSLOG_ADDRESS` and its companions: HAProxy sends its logs to this syslog target
+   * (`log` in `global`, `log global` with `option httplog` or `log-format` in `defaults`,
+   * `option tcplog` on `public_ssl`). Traffic is logged at level `info`, so the default level
+   * `warning` (OpenShift's) sends only warnings and errors.
+   * @default undefined (no logging)
+   */
+  syslog?: SyslogOptions;
+  /** `ROUTER_DONT_LOG_NULL`: `option dontlognull`. @default false */
+  dontLogNull?: boolean;
+  /** `ROUTER_HTTP_IGNORE_PROBES`: `option http-ignore-probes`. @default false */
+  httpIgnoreProbes?: boolean;
+  /**
+   * `ROUTER_ENABLE_COMPRESSION` with `ROUTER_COMPRESSION_MIME`: `compression algo gzip` and
+   * `compression type` with these MIME types, in `defaults`.
+   * @default undefined (no compression)
+   */
+  compressionMimeTypes?: readonly string[];
+}
+
+/** Where and how HAProxy logs (`ROUTER_SYSLOG_ADDRESS`, `ROUTER_LOG_*`, `ROUTER_SYSLOG_FORMAT`). */
+export interface SyslogOptions {
+  /** `ROUTER_SYSLOG_ADDRESS`: `ip:port` (UDP), `udp@`/`tcp@` forms, or a unix socket path. */
+  address: string;
+  /** `ROUTER_LOG_FACILITY`. @default 'local1' */
+  facility?: string;
+  /** `ROUTER_LOG_LEVEL`: the most verbose level sent. @default 'warning' */
+  level?: string;
+  /** `ROUTER_LOG_MAX_LENGTH`: longest line sent (`len`). @default 1024 */
+  maxLength?: number;
+  /** `ROUTER_SYSLOG_FORMAT`: a HAProxy `log-format` string instead of `option httplog`. @default undefined */
+  format?: string;
 }
 
 /** TLS protocol versions HAProxy accepts in `ssl-min-ver` / `ssl-max-ver`. */
@@ -166,6 +198,10 @@ export interface ResolvedOptions {
   allowWildcardRoutes: boolean;
   dynamicServers: boolean;
   h1CaseAdjust: readonly string[];
+  syslog: (Required<Omit<SyslogOptions, 'format'>> & { format: string | undefined }) | undefined;
+  dontLogNull: boolean;
+  httpIgnoreProbes: boolean;
+  compressionMimeTypes: readonly string[] | undefined;
 }
 
 /** Mozilla's TLS 1.2 cipher lists for the `ROUTER_CIPHERS` profiles. */
@@ -343,5 +379,69 @@ export function resolveOptions(options: RenderOptions): ResolvedOptions {
     allowWildcardRoutes: bool('allowWildcardRoutes', options.allowWildcardRoutes),
     dynamicServers: bool('dynamicServers', options.dynamicServers),
     h1CaseAdjust: h1,
+    syslog: resolveSyslog(options.syslog),
+    dontLogNull: bool('dontLogNull', options.dontLogNull),
+    httpIgnoreProbes: bool('httpIgnoreProbes', options.httpIgnoreProbes),
+    compressionMimeTypes: resolveMimeTypes(options.compressionMimeTypes),
   };
+}
+
+const SYSLOG_FACILITIES = new Set([
+  'kern',
+  'user',
+  'mail',
+  'daemon',
+  'auth',
+  'syslog',
+  'lpr',
+  'news',
+  'uucp',
+  'cron',
+  'auth2',
+  'ftp',
+  'ntp',
+  'audit',
+  'alert',
+  'cron2',
+  'local0',
+  'local1',
+  'local2',
+  'local3',
+  'local4',
+  'local5',
+  'local6',
+  'local7',
+]);
+const SYSLOG_LEVELS = new Set(['emerg', 'alert', 'crit', 'err', 'warning', 'notice', 'info', 'debug']);
+
+function resolveSyslog(s: SyslogOptions | undefined): ResolvedOptions['syslog'] {
+  if (s === undefined) return undefined;
+  if (typeof s !== 'object' || s === null) throw bad('syslog', 'an object with an address', s);
+  // ip:port, [ipv6]:port, udp@/tcp@/ipv4@/ipv6@ prefixes, or an absolute unix socket path.
+  if (
+    typeof s.address !== 'string' ||
+    !/^(?:(?:udp|tcp|udp4|udp6|tcp4|tcp6|ipv4|ipv6)@)?[A-Za-z0-9_.:[\]/-]{1,256}$/.test(s.address)
+  )
+    throw bad('syslog.address', 'a syslog target such as 127.0.0.1:514 or /dev/log', s.address);
+  const format = s.format;
+  if (format !== undefined && (typeof format !== 'string' || format === '' || /[\r\n\0]/.test(format)))
+    throw bad('syslog.format', 'a one-line HAProxy log-format string', format);
+  return {
+    address: s.address,
+    facility: oneOf('syslog.facility', s.facility, SYSLOG_FACILITIES, 'local1'),
+    level: oneOf('syslog.level', s.level, SYSLOG_LEVELS, 'warning'),
+    maxLength: posInt('syslog.maxLength', s.maxLength, 1024, 65535),
+    format,
+  };
+}
+
+function resolveMimeTypes(v: readonly string[] | undefined): readonly string[] | undefined {
+  if (v === undefined) return undefined;
+  if (!Array.isArray(v) || v.length === 0)
+    throw bad('compressionMimeTypes', 'a non-empty list of MIME types', v);
+  v.forEach((t, i) => {
+    if (typeof t !== 'string' || !/^[A-Za-z0-9!#$&^_.+-]+\/[A-Za-z0-9!#$&^_.+*-]+$/.test(t))
+      throw bad(`compressionMimeTypes[${i}]`, 'a MIME type such as text/html', t);
+  });
+  return [...v];
 }

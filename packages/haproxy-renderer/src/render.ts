@@ -600,6 +600,7 @@ function publicSslFrontend(o: ResolvedOptions): string {
   const wd = o.workingDir;
   const l = [
     'frontend public_ssl',
+    ...(o.syslog !== undefined ? ['  option tcplog'] : []),
     ...binds(o, o.httpsPort),
     '  mode tcp',
     `  tcp-request inspect-delay ${o.timeouts.inspectDelay}`,
@@ -647,6 +648,10 @@ function globalSection(o: ResolvedOptions): string {
   l.push(`  ssl-default-bind-ciphers ${o.ciphers}`);
   if (o.cipherSuites !== undefined) l.push(`  ssl-default-bind-ciphersuites ${o.cipherSuites}`);
   if (o.hardStopAfter !== undefined) l.push(`  hard-stop-after ${o.hardStopAfter}`);
+  if (o.syslog !== undefined) {
+    const g = o.syslog;
+    l.push(`  log ${g.address} len ${g.maxLength} ${g.facility} ${g.level}`, '  log-send-hostname');
+  }
   for (const h of o.h1CaseAdjust) l.push(`  h1-case-adjust ${h.toLowerCase()} ${h}`);
   return `${l.join('\n')}\n`;
 }
@@ -667,6 +672,16 @@ function defaultsSection(o: ResolvedOptions, errorFile503: string): string {
   );
   l.push(`  timeout http-keep-alive ${t.httpKeepAlive}`, `  timeout tunnel ${t.tunnel}`);
   if (o.idleCloseOnResponse) l.push('  option idle-close-on-response');
+  if (o.syslog !== undefined) {
+    // Quoted, so a format with spaces stays one argument.
+    if (o.syslog.format !== undefined) l.push(`  log-format "${o.syslog.format.replace(/["\\]/g, '\\$&')}"`);
+    else l.push('  option httplog');
+    l.push('  log global');
+  }
+  if (o.dontLogNull) l.push('  option dontlognull');
+  if (o.httpIgnoreProbes) l.push('  option http-ignore-probes');
+  if (o.compressionMimeTypes !== undefined)
+    l.push('  compression algo gzip', `  compression type ${o.compressionMimeTypes.join(' ')}`);
   l.push(`  errorfile 503 ${errorFile503}`);
   if (o.errorFile404 !== undefined) l.push(`  errorfile 404 ${o.errorFile404}`);
   return `${l.join('\n')}\n`;
