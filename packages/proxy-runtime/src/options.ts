@@ -76,6 +76,14 @@ export interface ProxyRuntimeOptions {
    * @default false
    */
   readonly strictSni?: boolean;
+  /**
+   * `ROUTER_ENABLE_COMPRESSION` with `ROUTER_COMPRESSION_MIME`: gzip responses whose Content-Type
+   * starts with one of these types, under HAProxy's conditions (the client accepts gzip; status
+   * 200 to 203; a length or chunked framing; no Content-Encoding, `no-transform`, multipart or
+   * bad ETag; not an old `Mozilla/4` browser; not HEAD), with HAProxy's header changes.
+   * @default undefined (no compression)
+   */
+  readonly compressionMimeTypes?: readonly string[];
   /** `SSL_MIN_VERSION`: oldest TLS version accepted on the TLS listener. @default 'TLSv1.2' */
   readonly tlsMinVersion?: TlsVersion;
   /** `SSL_MAX_VERSION`: newest TLS version accepted on the TLS listener. @default 'TLSv1.3' */
@@ -225,6 +233,7 @@ export interface ResolvedOptions {
   readonly disableHttp2: boolean;
   readonly tls: ResolvedTlsSettings;
   readonly strictSni: boolean;
+  readonly compressionMimeTypes: readonly string[] | undefined;
   readonly monitorUri: string;
   readonly timeouts: Required<ProxyRuntimeTimeouts>;
   readonly maxHeaderSize: number;
@@ -336,6 +345,16 @@ function resolveTls(o: ProxyRuntimeOptions): ResolvedTlsSettings {
   return { minVersion: NODE_TLS_VERSION[minVersion], maxVersion: NODE_TLS_VERSION[maxVersion], ciphers };
 }
 
+function mimeTypes(v: unknown): readonly string[] | undefined {
+  if (v === undefined) return undefined;
+  if (!Array.isArray(v) || v.length === 0) bad('compressionMimeTypes', 'a non-empty list of MIME types', v);
+  v.forEach((t, i) => {
+    if (typeof t !== 'string' || !/^[A-Za-z0-9!#$&^_.+-]+\/[A-Za-z0-9!#$&^_.+*-]+$/.test(t))
+      bad(`compressionMimeTypes[${i}]`, 'a MIME type such as text/html', t);
+  });
+  return [...(v as string[])];
+}
+
 /**
  * Validates and defaults the options.
  * @internal
@@ -375,6 +394,7 @@ export function resolveOptions(o: ProxyRuntimeOptions = {}): ResolvedOptions {
     disableHttp2: o.disableHttp2 ?? false,
     tls: resolveTls(o),
     strictSni: o.strictSni ?? false,
+    compressionMimeTypes: mimeTypes(o.compressionMimeTypes),
     monitorUri,
     timeouts,
     maxHeaderSize: Math.floor(positive('maxHeaderSize', o.maxHeaderSize, 24_576)),

@@ -8,12 +8,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import { isIPv6, type Socket } from 'node:net';
 import { Transform } from 'node:stream';
+import { createGzip, type Gzip } from 'node:zlib';
 import { lowerAscii } from '@switchyard/map-matcher';
 import type { Dispatcher } from 'undici';
 import type { AccessLogEntry } from '../access-log.ts';
 import type { ErrorResponse, ResolvedOptions } from '../options.ts';
 import { type BackendState, isAllowed, pickServer, type ServerState } from './backends.ts';
 import { hostMatchesCertificate } from './certs.ts';
+import { compressedHeaders, shouldCompress } from './compression.ts';
 import { type ConnInfo, getConnInfo } from './conn.ts';
 import { type CounterSet, type MetricsRegistry, recordResponse } from './metrics.ts';
 import type { PoolManager } from './pools.ts';
@@ -569,6 +571,8 @@ class Upstream implements Dispatcher.DispatchHandler {
   #flushQueued = false;
   /** Whether any body bytes went to the client (until then Node still holds the head). */
   #wrote = false;
+  /** The gzip stream between upstream and client when the response is compressed. */
+  #gzip: Gzip | undefined = undefined;
 
   constructor(
     core: ProxyCore,
@@ -602,7 +606,10 @@ class Upstream implements Dispatcher.DispatchHandler {
     this.#responded = true;
     ex.status = statusCode;
     if (ex.finished) return false;
-    const headers = responseHeaders(ex, this.#backend, this.#server, this.#sticky, rawHeaders, statusCode);
+    let headers = responseHeaders(ex, this.#backend, this.#server, this.#sticky, rawHeaders, statusCode);
+    const types = this.#core.options.compressionMimeTypes;
+    const gzip = types !== undefined && shouldCompress(types, ex.req, statusCode, rawHeaders);
+    if (gzip) headers = compressedHeaders(headers);
     try {
       if (ex.conn.h2) {
         (ex.res as Http2ServerResponse).writeHead(statusCode, toObject(headers));
@@ -622,7 +629,26 @@ class Upstream implements Dispatcher.DispatchHandler {
       return false;
     }
     this.#resume = resume;
+    if (gzip) this.#startGzip();
     return true;
+  }
+
+  /** Routes the body through gzip: gzip output goes to the client with its backpressure. */
+  #startGzip(): void {
+    const ex = this.#ex;
+    const res = ex.res as ServerResponse;
+    const z = createGzip();
+    this.#gzip = z;
+    z.on('data', (c: Buffer) => {
+      ex.bytesOut += c.length;
+      this.#wrote = true;
+      if (!res.write(c)) {
+        z.pause();
+        res.once('drain', () => z.resume());
+      }
+    });
+    z.on('end', () => res.end());
+    z.on('error', () => res.destroy());
   }
 
   /** `write` with backpressure: a full client buffer pauses undici until 'drain'. */
@@ -650,6 +676,13 @@ class Upstream implements Dispatcher.DispatchHandler {
   }
 
   onData(chunk: Buffer): boolean {
+    const z = this.#gzip;
+    if (z !== undefined) {
+      if (this.#ex.finished) return false;
+      if (z.write(chunk)) return true;
+      z.once('drain', () => this.#resume?.());
+      return false;
+    }
     this.#ex.bytesOut += chunk.length;
     // Hold one chunk until the parser has finished this read: a response that completes in
     // the same read then goes out as head + body in a single write (`end(chunk)`); a streamed
@@ -667,6 +700,10 @@ class Upstream implements Dispatcher.DispatchHandler {
   onComplete(): void {
     const ex = this.#ex;
     ex.upstreamAbort = undefined;
+    if (this.#gzip !== undefined) {
+      this.#gzip.end();
+      return;
+    }
     const last = this.#pending;
     this.#pending = undefined;
     const res = ex.res as ServerResponse;
