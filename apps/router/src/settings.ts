@@ -119,6 +119,10 @@ export interface RouterSettings {
   readonly errorFile503: string | undefined;
   /** `--error-file-404`: HAProxy errorfile sent to requests that match no route. */
   readonly errorFile404: string | undefined;
+  /** `--compression`: ROUTER_ENABLE_COMPRESSION. */
+  readonly compression: boolean;
+  /** `--compression-mime`: ROUTER_COMPRESSION_MIME. */
+  readonly compressionMime: string;
   /** `--max-connections`. */
   readonly maxConnections: number;
   /** `--buf-size`: HAProxy `tune.bufsize`. */
@@ -155,6 +159,20 @@ export interface RouterSettings {
   readonly logFormat: LogFormat;
   /** `--access-log`. */
   readonly accessLog: boolean;
+  /** `--syslog-address`: ROUTER_SYSLOG_ADDRESS. */
+  readonly syslogAddress: string | undefined;
+  /** `--syslog-facility`: ROUTER_LOG_FACILITY. */
+  readonly syslogFacility: string;
+  /** `--syslog-level`: ROUTER_LOG_LEVEL. */
+  readonly syslogLevel: string;
+  /** `--syslog-max-length`: ROUTER_LOG_MAX_LENGTH. */
+  readonly syslogMaxLength: number;
+  /** `--syslog-format`: ROUTER_SYSLOG_FORMAT. */
+  readonly syslogFormat: string | undefined;
+  /** `--dont-log-null`: ROUTER_DONT_LOG_NULL. */
+  readonly dontLogNull: boolean;
+  /** `--http-ignore-probes`: ROUTER_HTTP_IGNORE_PROBES. */
+  readonly httpIgnoreProbes: boolean;
   /** `--demo-backends`. */
   readonly demoBackends: boolean;
   /** `--config`: the config file the settings were read from, if any. */
@@ -190,6 +208,33 @@ export interface SettingSpec {
 
 const BALANCES = ['roundrobin', 'leastconn', 'source', 'random'] as const;
 const TLS_VERSION_NAMES = ['TLSv1.0', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'] as const;
+const SYSLOG_FACILITIES = [
+  'kern',
+  'user',
+  'mail',
+  'daemon',
+  'auth',
+  'syslog',
+  'lpr',
+  'news',
+  'uucp',
+  'cron',
+  'auth2',
+  'ftp',
+  'ntp',
+  'audit',
+  'alert',
+  'cron2',
+  'local0',
+  'local1',
+  'local2',
+  'local3',
+  'local4',
+  'local5',
+  'local6',
+  'local7',
+] as const;
+const SYSLOG_LEVELS = ['emerg', 'alert', 'crit', 'err', 'warning', 'notice', 'info', 'debug'] as const;
 
 /** Every setting, in help order. */
 export const SETTINGS: readonly SettingSpec[] = [
@@ -470,6 +515,28 @@ export const SETTINGS: readonly SettingSpec[] = [
     openshift: 'ROUTER_ERRORFILE_404',
     description:
       'File holding the HTTP response (same format) sent to requests that match no route; without it they get the 503 answer',
+  },
+  {
+    key: 'compression',
+    flag: 'compression',
+    env: ['ROUTER_ENABLE_COMPRESSION'],
+    kind: 'boolean',
+    group: 'Listeners',
+    default: false,
+    openshift: 'ROUTER_ENABLE_COMPRESSION',
+    description:
+      'gzip responses of the --compression-mime types for clients that accept it (HAProxy compression rules)',
+  },
+  {
+    key: 'compressionMime',
+    flag: 'compression-mime',
+    env: ['ROUTER_COMPRESSION_MIME'],
+    kind: 'string',
+    group: 'Listeners',
+    default: 'text/html text/plain text/css',
+    openshift: 'ROUTER_COMPRESSION_MIME',
+    description:
+      'Space-separated MIME types that --compression gzips (a Content-Type starting with one matches)',
   },
   {
     key: 'maxConnections',
@@ -813,6 +880,84 @@ export const SETTINGS: readonly SettingSpec[] = [
     group: 'Operations',
     default: false,
     description: 'Log every request (native engine)',
+  },
+  {
+    key: 'syslogAddress',
+    flag: 'syslog-address',
+    env: ['ROUTER_SYSLOG_ADDRESS'],
+    kind: 'string',
+    group: 'Operations',
+    default: undefined,
+    openshift: 'ROUTER_SYSLOG_ADDRESS',
+    description:
+      'Send traffic logs to this syslog address (ip:port over UDP; the HAProxy engine also takes udp@/tcp@ forms and unix socket paths)',
+  },
+  {
+    key: 'syslogFacility',
+    flag: 'syslog-facility',
+    env: ['ROUTER_LOG_FACILITY'],
+    kind: 'enum',
+    choices: SYSLOG_FACILITIES,
+    group: 'Operations',
+    default: 'local1',
+    openshift: 'ROUTER_LOG_FACILITY',
+    description: 'Syslog facility of those logs',
+  },
+  {
+    key: 'syslogLevel',
+    flag: 'syslog-level',
+    env: ['ROUTER_LOG_LEVEL'],
+    kind: 'enum',
+    choices: SYSLOG_LEVELS,
+    group: 'Operations',
+    default: 'warning',
+    openshift: 'ROUTER_LOG_LEVEL',
+    description:
+      "Most verbose syslog level sent; requests are logged at 'info', so the default sends none of them (as OpenShift)",
+  },
+  {
+    key: 'syslogMaxLength',
+    flag: 'syslog-max-length',
+    env: ['ROUTER_LOG_MAX_LENGTH'],
+    kind: 'integer',
+    min: 80,
+    max: 65_535,
+    group: 'Operations',
+    default: 1024,
+    openshift: 'ROUTER_LOG_MAX_LENGTH',
+    description: 'Longest syslog line sent; longer ones are truncated',
+  },
+  {
+    key: 'syslogFormat',
+    flag: 'syslog-format',
+    env: ['ROUTER_SYSLOG_FORMAT'],
+    kind: 'string',
+    group: 'Operations',
+    default: undefined,
+    openshift: 'ROUTER_SYSLOG_FORMAT',
+    description:
+      "HAProxy engine: a HAProxy log-format string instead of 'option httplog' (the native engine always writes httplog-style lines)",
+  },
+  {
+    key: 'dontLogNull',
+    flag: 'dont-log-null',
+    env: ['ROUTER_DONT_LOG_NULL'],
+    kind: 'boolean',
+    group: 'Operations',
+    default: false,
+    openshift: 'ROUTER_DONT_LOG_NULL',
+    description: 'Do not log connections that carried no request (HAProxy option dontlognull)',
+  },
+  {
+    key: 'httpIgnoreProbes',
+    flag: 'http-ignore-probes',
+    env: ['ROUTER_HTTP_IGNORE_PROBES'],
+    kind: 'boolean',
+    group: 'Operations',
+    default: false,
+    openshift: 'ROUTER_HTTP_IGNORE_PROBES',
+    description:
+      'HAProxy engine: do not log or count connections closed before a request (option http-ignore-probes)',
   },
   {
     key: 'demoBackends',
@@ -1192,7 +1337,6 @@ const OPENSHIFT_ENV: readonly string[] = [
   'ROUTER_DONT_LOG_NULL',
   'ROUTER_ENABLE_COMPRESSION',
   'ROUTER_ENABLE_EXTERNAL_CERTIFICATE',
-  'ROUTER_ENABLE_HTTP2',
   'ROUTER_ERRORFILE_404',
   'ROUTER_ERRORFILE_503',
   'ROUTER_GRACEFUL_SHUTDOWN_DELAY',
@@ -1244,7 +1388,6 @@ const OPENSHIFT_ENV: readonly string[] = [
   'ROUTER_UNIQUE_ID_FORMAT',
   'ROUTER_UNIQUE_ID_HEADER_NAME',
   'ROUTER_UPDATE_STATUS',
-  'ROUTER_USE_HTTP2',
   'ROUTER_USE_PROXY_PROTOCOL',
   'ROUTER_WATCH_ENDPOINTS',
   'SSL_MAX_VERSION',
@@ -1324,6 +1467,16 @@ function checkCombinations(s: RouterSettings): void {
       `Invalid settings --tls-min-version (SSL_MIN_VERSION) and --tls-max-version (SSL_MAX_VERSION): the minimum ${s.tlsMinVersion} is newer than the maximum ${s.tlsMaxVersion}`,
     );
   checkCiphers(s);
+  compressionMimeTypes(s);
+  if (s.syslogFormat !== undefined && /[\r\n\0]/.test(s.syslogFormat))
+    fail('Invalid setting --syslog-format (ROUTER_SYSLOG_FORMAT): expected one line');
+  if (
+    s.syslogAddress !== undefined &&
+    !/^(?:(?:udp|tcp|udp4|udp6|tcp4|tcp6|ipv4|ipv6)@)?[A-Za-z0-9_.:[\]/-]{1,256}$/.test(s.syslogAddress)
+  )
+    fail(
+      `Invalid setting --syslog-address (ROUTER_SYSLOG_ADDRESS): expected ip:port, udp@ip:port or a unix socket path, got ${JSON.stringify(s.syslogAddress)}`,
+    );
   const ports: [string, number][] = [
     ['--http-port', s.httpPort],
     ['--https-port', s.httpsPort],
@@ -1337,6 +1490,20 @@ function checkCombinations(s: RouterSettings): void {
         fail(`Invalid settings ${a} and ${b}: both are ${pa}; each listener needs its own port`);
     }
   }
+}
+
+/** The `--compression` MIME types as a list; undefined when compression is off. */
+export function compressionMimeTypes(
+  s: Pick<RouterSettings, 'compression' | 'compressionMime'>,
+): string[] | undefined {
+  if (!s.compression) return undefined;
+  const types = s.compressionMime.split(/[\s,]+/).filter((t) => t !== '');
+  const bad = types.find((t) => !/^[A-Za-z0-9!#$&^_.+-]+\/[A-Za-z0-9!#$&^_.+*-]+$/.test(t));
+  if (types.length === 0 || bad !== undefined)
+    fail(
+      `Invalid setting --compression-mime (ROUTER_COMPRESSION_MIME): expected space-separated MIME types such as "text/html text/plain", got ${JSON.stringify(s.compressionMime)}`,
+    );
+  return types;
 }
 
 /**

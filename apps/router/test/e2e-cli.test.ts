@@ -116,13 +116,13 @@ describe('switchyard command line', () => {
 
   it('warns about OpenShift settings it does not implement, naming each, and keeps running', async () => {
     const proc = await startRouterProcess(['--routes', dir.path], {
-      env: { ROUTER_ENABLE_COMPRESSION: 'true', ROUTER_ERRORFILE_503: '/etc/503.http' },
+      env: { ROUTER_CAPTURE_HTTP_COOKIE: 'session:64', ROUTER_UNIQUE_ID_FORMAT: '%{+X}o' },
     });
     try {
       const line = await proc.waitForLog((l) => Array.isArray(l.ignoredEnv));
       expect(line.level).toBe(40); // pino's warn
-      expect(line.ignoredEnv).toEqual(['ROUTER_ENABLE_COMPRESSION', 'ROUTER_ERRORFILE_503']);
-      expect(line.msg).toContain('ROUTER_ENABLE_COMPRESSION, ROUTER_ERRORFILE_503');
+      expect(line.ignoredEnv).toEqual(['ROUTER_CAPTURE_HTTP_COOKIE', 'ROUTER_UNIQUE_ID_FORMAT']);
+      expect(line.msg).toContain('ROUTER_CAPTURE_HTTP_COOKIE, ROUTER_UNIQUE_ID_FORMAT');
     } finally {
       expect(await proc.stop()).toBe(0);
     }

@@ -305,16 +305,16 @@ describe('loadSettings', () => {
     const result = loadSettings({
       argv: ['--routes', 'r'],
       env: {
-        ROUTER_ENABLE_COMPRESSION: 'true',
-        ROUTER_SYSLOG_ADDRESS: '127.0.0.1:514',
+        ROUTER_CAPTURE_HTTP_COOKIE: 'session:64',
+        ROUTER_UNIQUE_ID_FORMAT: '%{+X}o',
         ROUTER_CIPHERS: 'modern',
         ROUTER_MUTUAL_TLS_AUTH: 'none',
         STATS_USERNAME: '',
       },
     });
     expect(result.action === 'run' && result.ignoredEnv).toEqual([
-      'ROUTER_ENABLE_COMPRESSION',
-      'ROUTER_SYSLOG_ADDRESS',
+      'ROUTER_CAPTURE_HTTP_COOKIE',
+      'ROUTER_UNIQUE_ID_FORMAT',
     ]);
     // Every name a setting reads is left out of the list by construction.
     for (const spec of SETTINGS)

@@ -19,6 +19,8 @@ export interface AccessLogEntry {
   readonly host: string;
   /** Request target as received (HTTP only). */
   readonly url?: string;
+  /** HTTP version of the request, `1.1` or `2.0` (HTTP only). */
+  readonly httpVersion?: string;
   /** HTTP status sent to the client (0 when the connection was closed without a response). */
   readonly status: number;
   /** The backend (`be_http:ns:name`, ...), or `openshift_default` when nothing matched. */

@@ -26,7 +26,7 @@ import { RouterError } from '../errors.ts';
 import { formatHaproxyStats } from '../internal/haproxy-stats.ts';
 import type { RouterMetrics } from '../metrics.ts';
 import type { ErrorFile } from '../internal/error-file.ts';
-import type { RouterSettings } from '../settings.ts';
+import { compressionMimeTypes, type RouterSettings } from '../settings.ts';
 import type { Engine, EngineListeners } from './engine.ts';
 
 /** Inputs of {@link createHaproxyEngine}. */
@@ -216,6 +216,22 @@ export function createHaproxyEngine(options: HaproxyEngineOptions): Engine {
         httpPort: settings.httpPort,
         httpsPort: settings.httpsPort,
         maxConnections: settings.maxConnections,
+        ...(settings.syslogAddress === undefined
+          ? {}
+          : {
+              syslog: {
+                address: settings.syslogAddress,
+                facility: settings.syslogFacility,
+                level: settings.syslogLevel,
+                maxLength: settings.syslogMaxLength,
+                ...(settings.syslogFormat === undefined ? {} : { format: settings.syslogFormat }),
+              },
+            }),
+        dontLogNull: settings.dontLogNull,
+        httpIgnoreProbes: settings.httpIgnoreProbes,
+        ...(compressionMimeTypes(settings) === undefined
+          ? {}
+          : { compressionMimeTypes: compressionMimeTypes(settings) as string[] }),
         ...(options.errorFiles.e503 === undefined ? {} : { errorFile503: options.errorFiles.e503.path }),
         ...(options.errorFiles.e404 === undefined ? {} : { errorFile404: options.errorFiles.e404.path }),
         bufSize: settings.bufSize,

@@ -2,13 +2,24 @@
  * The native engine: proxy-runtime in this process. Each table is applied as it arrives (the
  * swap is atomic and drops no connection, so there is nothing to coalesce).
  */
-import { createProxyRuntime, isProxyRuntimeError, type ProxyRuntime } from '@switchyard/proxy-runtime';
+import {
+  type AccessLogEntry,
+  createProxyRuntime,
+  isProxyRuntimeError,
+  type ProxyRuntime,
+} from '@switchyard/proxy-runtime';
 import type { RouteIngressCondition, RoutingTable } from '@switchyard/route-model';
 import type { Logger } from 'pino';
 import { RouterError } from '../errors.ts';
 import type { ErrorFile } from '../internal/error-file.ts';
 import type { RouterMetrics } from '../metrics.ts';
-import { maxRequestHeadSize, type RouterSettings, resolveCipherList } from '../settings.ts';
+import {
+  compressionMimeTypes,
+  maxRequestHeadSize,
+  type RouterSettings,
+  resolveCipherList,
+} from '../settings.ts';
+import { createSyslogSender, formatTrafficLine, type SyslogSender } from '../syslog.ts';
 import type { Engine, EngineListeners } from './engine.ts';
 
 const NONE: ReadonlyMap<string, RouteIngressCondition & { type: 'Admitted' }> = new Map();
@@ -34,11 +45,34 @@ export function createNativeEngine(options: NativeEngineOptions): Engine {
   let runtime: ProxyRuntime | undefined;
   let queue: Promise<void> = Promise.resolve();
   const accessLogger = logger.child({ component: 'access' });
+  let syslog: SyslogSender | undefined;
 
   return {
     name: 'native',
     async start(table: RoutingTable): Promise<EngineListeners> {
       const started = performance.now();
+      // Before the runtime: an address the native engine cannot use is a settings error.
+      syslog =
+        settings.syslogAddress === undefined
+          ? undefined
+          : createSyslogSender({
+              address: settings.syslogAddress,
+              facility: settings.syslogFacility,
+              level: settings.syslogLevel,
+              maxLength: settings.syslogMaxLength,
+            });
+      const toSyslog = syslog;
+      const onAccessLog =
+        settings.accessLog || toSyslog !== undefined
+          ? (entry: AccessLogEntry): void => {
+              if (settings.accessLog) accessLogger.info(entry, 'request');
+              // `option dontlognull`: a session that carried nothing is not logged.
+              if (settings.dontLogNull && entry.kind === 'tcp' && entry.bytesIn === 0 && entry.bytesOut === 0)
+                return;
+              toSyslog?.send('info', formatTrafficLine(entry));
+            }
+          : undefined;
+      const compressionTypes = compressionMimeTypes(settings);
       try {
         runtime = createProxyRuntime({
           host: settings.listenAddress,
@@ -76,7 +110,8 @@ export function createNativeEngine(options: NativeEngineOptions): Engine {
             httpKeepAlive: settings.httpKeepaliveTimeout,
             inspectDelay: settings.inspectDelay,
           },
-          ...(settings.accessLog ? { onAccessLog: (entry) => accessLogger.info(entry, 'request') } : {}),
+          ...(onAccessLog === undefined ? {} : { onAccessLog }),
+          ...(compressionTypes === undefined ? {} : { compressionMimeTypes: compressionTypes }),
         });
         const addresses = await runtime.listen();
         metrics.routesServed.set(table.routes.size);
@@ -135,6 +170,7 @@ export function createNativeEngine(options: NativeEngineOptions): Engine {
       const closing = runtime?.close({ graceMs: drainMs });
       await queue;
       await closing;
+      syslog?.close();
     },
   };
 }

@@ -364,6 +364,7 @@ function finish(core: ProxyCore, ex: Exchange): void {
     method: ex.req.method ?? '',
     host: ex.host,
     url: ex.req.url ?? '',
+    httpVersion: ex.req.httpVersion,
     status: ex.status,
     backend: ex.backend?.name ?? 'openshift_default',
     ...(serverId !== undefined ? { server: serverId } : {}),
