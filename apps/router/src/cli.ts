@@ -8,7 +8,7 @@ import packageJson from '../package.json' with { type: 'json' };
 import { EXIT_CODES, isRouterError } from './errors.ts';
 import { createLogger } from './logger.ts';
 import { startRouter } from './router.ts';
-import { formatHelp, loadSettings } from './settings.ts';
+import { formatHelp, loadSettings, parseGlobalHeaderActions } from './settings.ts';
 
 const VERSION: string = packageJson.version;
 
@@ -38,6 +38,17 @@ async function main(): Promise<void> {
       { ignoredEnv },
       `OpenShift router settings that Switchyard does not implement are set and have no effect: ${ignoredEnv.join(', ')} (docs/migrating-from-openshift.md)`,
     );
+  }
+  for (const [setting, text] of [
+    ['--http-request-headers (ROUTER_HTTP_REQUEST_HEADERS)', settings.httpRequestHeaders],
+    ['--http-response-headers (ROUTER_HTTP_RESPONSE_HEADERS)', settings.httpResponseHeaders],
+  ] as const) {
+    const { skipped } = parseGlobalHeaderActions(text);
+    if (skipped.length > 0)
+      logger.warn(
+        { setting, skipped },
+        `${setting}: skipped ${skipped.length} entr${skipped.length === 1 ? 'y' : 'ies'} that are not 'name:value:Set' or 'name:Delete' (as OpenShift skips them): ${skipped.join(', ')}`,
+      );
   }
   // The human summary goes to a terminal (pretty logs) or to whoever asked for the demo; JSON
   // log pipelines get the same facts as one structured log line.

@@ -123,6 +123,10 @@ export interface RouterSettings {
   readonly compression: boolean;
   /** `--compression-mime`: ROUTER_COMPRESSION_MIME. */
   readonly compressionMime: string;
+  /** `--http-request-headers`: ROUTER_HTTP_REQUEST_HEADERS. */
+  readonly httpRequestHeaders: string | undefined;
+  /** `--http-response-headers`: ROUTER_HTTP_RESPONSE_HEADERS. */
+  readonly httpResponseHeaders: string | undefined;
   /** `--max-connections`. */
   readonly maxConnections: number;
   /** `--buf-size`: HAProxy `tune.bufsize`. */
@@ -537,6 +541,27 @@ export const SETTINGS: readonly SettingSpec[] = [
     openshift: 'ROUTER_COMPRESSION_MIME',
     description:
       'Space-separated MIME types that --compression gzips (a Content-Type starting with one matches)',
+  },
+  {
+    key: 'httpRequestHeaders',
+    flag: 'http-request-headers',
+    env: ['ROUTER_HTTP_REQUEST_HEADERS'],
+    kind: 'string',
+    group: 'Listeners',
+    default: undefined,
+    openshift: 'ROUTER_HTTP_REQUEST_HEADERS',
+    description:
+      "Header actions on every request, before the route's own: comma-separated 'name:value:Set' or 'name:Delete', each part percent-encoded",
+  },
+  {
+    key: 'httpResponseHeaders',
+    flag: 'http-response-headers',
+    env: ['ROUTER_HTTP_RESPONSE_HEADERS'],
+    kind: 'string',
+    group: 'Listeners',
+    default: undefined,
+    openshift: 'ROUTER_HTTP_RESPONSE_HEADERS',
+    description: "Header actions on every proxied response, after the route's own (same format)",
   },
   {
     key: 'maxConnections',
@@ -1490,6 +1515,53 @@ function checkCombinations(s: RouterSettings): void {
         fail(`Invalid settings ${a} and ${b}: both are ${pa}; each listener needs its own port`);
     }
   }
+}
+
+/** One global header action, as route-model and both engines take it. */
+export type GlobalHeaderAction =
+  | { type: 'Set'; name: string; value: string }
+  | { type: 'Delete'; name: string };
+
+/** Go's `url.QueryUnescape`: `+` is a space, `%XX` a byte (UTF-8 text); undefined if malformed. */
+function queryUnescape(s: string): string | undefined {
+  if (/%(?![0-9A-Fa-f]{2})/.test(s)) return undefined;
+  try {
+    return decodeURIComponent(s.replace(/\+/g, ' '));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Parses `ROUTER_HTTP_REQUEST_HEADERS` / `ROUTER_HTTP_RESPONSE_HEADERS` as OpenShift does:
+ * comma-separated `name:value:Set` or `name:Delete`, each part percent-decoded. As in OpenShift,
+ * an entry that does not parse, or a Set without a value, is skipped; the skipped entries are
+ * returned so the caller can say so.
+ */
+export function parseGlobalHeaderActions(text: string | undefined): {
+  actions: GlobalHeaderAction[];
+  skipped: string[];
+} {
+  const actions: GlobalHeaderAction[] = [];
+  const skipped: string[] = [];
+  for (const entry of (text ?? '').split(',')) {
+    if (entry.trim() === '') continue;
+    const parts = entry.split(':').map(queryUnescape);
+    const [name, second, third] = parts;
+    const valid = name !== undefined && /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name);
+    if (valid && parts.length === 2 && second === 'Delete') actions.push({ type: 'Delete', name });
+    else if (
+      valid &&
+      parts.length === 3 &&
+      third === 'Set' &&
+      second !== undefined &&
+      second !== '' &&
+      !/[\r\n\0]/.test(second)
+    )
+      actions.push({ type: 'Set', name, value: second });
+    else skipped.push(entry);
+  }
+  return { actions, skipped };
 }
 
 /** The `--compression` MIME types as a list; undefined when compression is off. */

@@ -5,6 +5,7 @@ import {
   formatHelp,
   loadSettings,
   OPENSHIFT_ENV_NOT_READ,
+  parseGlobalHeaderActions,
   type RouterSettings,
   resolveCipherList,
   SETTINGS,
@@ -330,6 +331,22 @@ describe('loadSettings', () => {
       );
     },
   );
+
+  it('parses ROUTER_HTTP_*_HEADERS as OpenShift does, skipping entries that do not parse', () => {
+    expect(
+      parseGlobalHeaderActions(
+        'X-A:one:Set,X-B:Delete, ,X-C:a%2Cb%3Ac+d:Set,X-D::Set,X-E:v:Append,Bad Name:v:Set,X-F:%zz:Set',
+      ),
+    ).toEqual({
+      actions: [
+        { type: 'Set', name: 'X-A', value: 'one' },
+        { type: 'Delete', name: 'X-B' },
+        { type: 'Set', name: 'X-C', value: 'a,b:c d' },
+      ],
+      skipped: ['X-D::Set', 'X-E:v:Append', 'Bad Name:v:Set', 'X-F:%zz:Set'],
+    });
+    expect(parseGlobalHeaderActions(undefined)).toEqual({ actions: [], skipped: [] });
+  });
 
   it('answers --help and --version', () => {
     expect(loadSettings({ argv: ['--help'] }).action).toBe('help');

@@ -4,7 +4,12 @@
  * cluster-ingress-operator).
  */
 import { createSecureContext, DEFAULT_CIPHERS } from 'node:tls';
-import type { BalanceAlgorithm, ForwardedHeadersPolicy, RoutingTable } from '@switchyard/route-model';
+import type {
+  BalanceAlgorithm,
+  ForwardedHeadersPolicy,
+  HeaderAction,
+  RoutingTable,
+} from '@switchyard/route-model';
 import type { AccessLogEntry } from './access-log.ts';
 import { ProxyRuntimeError } from './errors.ts';
 
@@ -84,6 +89,17 @@ export interface ProxyRuntimeOptions {
    * @default undefined (no compression)
    */
   readonly compressionMimeTypes?: readonly string[];
+  /**
+   * `ROUTER_HTTP_REQUEST_HEADERS`: header actions on every HTTP request, applied to the client's
+   * headers before forwarded headers and the route's own actions (HAProxy frontend rules).
+   * Values are literal (`%[...]` is not evaluated). @default []
+   */
+  readonly requestHeaders?: readonly HeaderAction[];
+  /**
+   * `ROUTER_HTTP_RESPONSE_HEADERS`: header actions on every proxied response, after the route's
+   * own actions (frontend `http-response` rules run after the backend's). @default []
+   */
+  readonly responseHeaders?: readonly HeaderAction[];
   /** `SSL_MIN_VERSION`: oldest TLS version accepted on the TLS listener. @default 'TLSv1.2' */
   readonly tlsMinVersion?: TlsVersion;
   /** `SSL_MAX_VERSION`: newest TLS version accepted on the TLS listener. @default 'TLSv1.3' */
@@ -234,6 +250,8 @@ export interface ResolvedOptions {
   readonly tls: ResolvedTlsSettings;
   readonly strictSni: boolean;
   readonly compressionMimeTypes: readonly string[] | undefined;
+  readonly requestHeaders: readonly HeaderAction[];
+  readonly responseHeaders: readonly HeaderAction[];
   readonly monitorUri: string;
   readonly timeouts: Required<ProxyRuntimeTimeouts>;
   readonly maxHeaderSize: number;
@@ -345,6 +363,29 @@ function resolveTls(o: ProxyRuntimeOptions): ResolvedTlsSettings {
   return { minVersion: NODE_TLS_VERSION[minVersion], maxVersion: NODE_TLS_VERSION[maxVersion], ciphers };
 }
 
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/** Global header actions, checked as Node will send them; values go out as their UTF-8 bytes. */
+function headerActions(field: string, v: unknown): readonly HeaderAction[] {
+  if (v === undefined) return [];
+  if (!Array.isArray(v)) bad(field, 'a list of { type, name, value } actions', v);
+  return (v as unknown[]).map((a, i): HeaderAction => {
+    const x = a as { type?: unknown; name?: unknown; value?: unknown };
+    if (typeof x?.name !== 'string' || !TOKEN.test(x.name))
+      bad(`${field}[${i}].name`, 'a header name', x?.name);
+    if (x.type === 'Delete') return { type: 'Delete', name: x.name as string };
+    if (x.type !== 'Set') bad(`${field}[${i}].type`, 'Set or Delete', x.type);
+    if (typeof x.value !== 'string' || x.value === '' || /[\r\n\0]/.test(x.value))
+      bad(`${field}[${i}].value`, 'a non-empty one-line value', x.value);
+    const value = x.value as string;
+    return {
+      type: 'Set',
+      name: x.name as string,
+      value: /[^\x00-\x7f]/.test(value) ? Buffer.from(value, 'utf8').toString('latin1') : value,
+    };
+  });
+}
+
 function mimeTypes(v: unknown): readonly string[] | undefined {
   if (v === undefined) return undefined;
   if (!Array.isArray(v) || v.length === 0) bad('compressionMimeTypes', 'a non-empty list of MIME types', v);
@@ -395,6 +436,8 @@ export function resolveOptions(o: ProxyRuntimeOptions = {}): ResolvedOptions {
     tls: resolveTls(o),
     strictSni: o.strictSni ?? false,
     compressionMimeTypes: mimeTypes(o.compressionMimeTypes),
+    requestHeaders: headerActions('requestHeaders', o.requestHeaders),
+    responseHeaders: headerActions('responseHeaders', o.responseHeaders),
     monitorUri,
     timeouts,
     maxHeaderSize: Math.floor(positive('maxHeaderSize', o.maxHeaderSize, 24_576)),

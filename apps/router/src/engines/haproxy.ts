@@ -26,7 +26,7 @@ import { RouterError } from '../errors.ts';
 import { formatHaproxyStats } from '../internal/haproxy-stats.ts';
 import type { RouterMetrics } from '../metrics.ts';
 import type { ErrorFile } from '../internal/error-file.ts';
-import { compressionMimeTypes, type RouterSettings } from '../settings.ts';
+import { compressionMimeTypes, parseGlobalHeaderActions, type RouterSettings } from '../settings.ts';
 import type { Engine, EngineListeners } from './engine.ts';
 
 /** Inputs of {@link createHaproxyEngine}. */
@@ -227,6 +227,8 @@ export function createHaproxyEngine(options: HaproxyEngineOptions): Engine {
                 ...(settings.syslogFormat === undefined ? {} : { format: settings.syslogFormat }),
               },
             }),
+        requestHeaders: parseGlobalHeaderActions(settings.httpRequestHeaders).actions,
+        responseHeaders: parseGlobalHeaderActions(settings.httpResponseHeaders).actions,
         dontLogNull: settings.dontLogNull,
         httpIgnoreProbes: settings.httpIgnoreProbes,
         ...(compressionMimeTypes(settings) === undefined

@@ -16,6 +16,7 @@ import type { RouterMetrics } from '../metrics.ts';
 import {
   compressionMimeTypes,
   maxRequestHeadSize,
+  parseGlobalHeaderActions,
   type RouterSettings,
   resolveCipherList,
 } from '../settings.ts';
@@ -73,6 +74,8 @@ export function createNativeEngine(options: NativeEngineOptions): Engine {
             }
           : undefined;
       const compressionTypes = compressionMimeTypes(settings);
+      const requestHeaders = parseGlobalHeaderActions(settings.httpRequestHeaders).actions;
+      const responseHeaders = parseGlobalHeaderActions(settings.httpResponseHeaders).actions;
       try {
         runtime = createProxyRuntime({
           host: settings.listenAddress,
@@ -112,6 +115,8 @@ export function createNativeEngine(options: NativeEngineOptions): Engine {
           },
           ...(onAccessLog === undefined ? {} : { onAccessLog }),
           ...(compressionTypes === undefined ? {} : { compressionMimeTypes: compressionTypes }),
+          requestHeaders,
+          responseHeaders,
         });
         const addresses = await runtime.listen();
         metrics.routesServed.set(table.routes.size);

@@ -10,6 +10,7 @@ import { isIPv6, type Socket } from 'node:net';
 import { Transform } from 'node:stream';
 import { createGzip, type Gzip } from 'node:zlib';
 import { lowerAscii } from '@switchyard/map-matcher';
+import type { HeaderAction } from '@switchyard/route-model';
 import type { Dispatcher } from 'undici';
 import type { AccessLogEntry } from '../access-log.ts';
 import type { ErrorResponse, ResolvedOptions } from '../options.ts';
@@ -379,6 +380,7 @@ export function upstreamHeaders(
   req: Req,
   ex: { conn: ConnInfo; host: string },
   backend: BackendState,
+  global: readonly HeaderAction[],
 ): string[] {
   const raw = req.rawHeaders;
   const out: string[] = [];
@@ -420,6 +422,19 @@ export function upstreamHeaders(
     out.push(name, value);
   }
   if (cookies !== undefined) out.push('cookie', cookies);
+  // `ROUTER_HTTP_REQUEST_HEADERS`: frontend rules, so they act on the client's headers before
+  // the backend adds forwarded headers and applies the route's own actions.
+  for (let g = 0; g < global.length; g++) {
+    const a = global[g] as HeaderAction;
+    const ln = a.name.toLowerCase();
+    for (let i = out.length - 2; i >= 0; i -= 2)
+      if ((out[i] as string).toLowerCase() === ln) out.splice(i, 2);
+    if (FORWARDED_NAMES.has(ln)) {
+      if (a.type === 'Set') (present ??= new Set()).add(ln);
+      else present?.delete(ln);
+    }
+    if (a.type === 'Set') out.push(a.name, a.value);
+  }
   if (policy !== 'never') {
     const { conn: c } = ex;
     const proto = c.frontend === 'https' ? 'https' : 'http';
@@ -520,7 +535,7 @@ function forward(
   const opts: Dispatcher.DispatchOptions = {
     method: req.method ?? 'GET',
     path,
-    headers: upstreamHeaders(req, ex, backend),
+    headers: upstreamHeaders(req, ex, backend, core.options.requestHeaders),
     body: body ? (ex.body ?? null) : null,
     headersTimeout: backend.serverTimeout,
     bodyTimeout: backend.serverTimeout,
@@ -607,7 +622,15 @@ class Upstream implements Dispatcher.DispatchHandler {
     this.#responded = true;
     ex.status = statusCode;
     if (ex.finished) return false;
-    let headers = responseHeaders(ex, this.#backend, this.#server, this.#sticky, rawHeaders, statusCode);
+    let headers = responseHeaders(
+      ex,
+      this.#backend,
+      this.#server,
+      this.#sticky,
+      rawHeaders,
+      statusCode,
+      this.#core.options.responseHeaders,
+    );
     const types = this.#core.options.compressionMimeTypes;
     const gzip = types !== undefined && shouldCompress(types, ex.req, statusCode, rawHeaders);
     if (gzip) headers = compressedHeaders(headers);
@@ -815,6 +838,7 @@ function responseHeaders(
   sticky: boolean,
   raw: Buffer[],
   status: number,
+  global: readonly HeaderAction[],
 ): string[] {
   const out: string[] = [];
   const cookie = backend.cookie;
@@ -865,6 +889,14 @@ function responseHeaders(
     for (let i = out.length - 2; i >= 0; i -= 2)
       if ((out[i] as string).toLowerCase() === 'strict-transport-security') out.splice(i, 2);
     out.push('Strict-Transport-Security', backend.hsts);
+  }
+  // `ROUTER_HTTP_RESPONSE_HEADERS`: frontend rules, which HAProxy runs after the backend's.
+  for (let g = 0; g < global.length; g++) {
+    const a = global[g] as HeaderAction;
+    const ln = a.name.toLowerCase();
+    for (let i = out.length - 2; i >= 0; i -= 2)
+      if ((out[i] as string).toLowerCase() === ln) out.splice(i, 2);
+    if (a.type === 'Set') out.push(a.name, a.value);
   }
   return out;
 }
