@@ -3,6 +3,7 @@
  * the logs together, in OpenShift's order (nothing is served before the first full sync), and
  * shuts down gracefully.
  */
+import { resolve } from 'node:path';
 import {
   createRouteStore,
   type RouteAdmissionStatus,
@@ -19,7 +20,12 @@ import { createHaproxyEngine } from './engines/haproxy.ts';
 import { createNativeEngine } from './engines/native.ts';
 import { RouterError } from './errors.ts';
 import { checkHaproxyBinary } from './haproxy-binary.ts';
-import { readCaFile, readCertificateKeyFile } from './internal/pem-file.ts';
+import {
+  type MutualTlsMaterial,
+  readCaFile,
+  readCertificateKeyFile,
+  readCrlFile,
+} from './internal/pem-file.ts';
 import { readErrorFile } from './internal/error-file.ts';
 import { probeHttp, reachableAddress } from './internal/probe.ts';
 import { createRouterMetrics, type RouterMetrics } from './metrics.ts';
@@ -102,6 +108,24 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
             '--default-destination-ca (DEFAULT_DESTINATION_CA_PATH)',
           );
 
+    const mutualTls: MutualTlsMaterial | undefined =
+      settings.mutualTls === 'none' || settings.mutualTlsCa === undefined
+        ? undefined
+        : {
+            verify: settings.mutualTls,
+            caPath: resolve(settings.mutualTlsCa),
+            ca: await readCaFile(settings.mutualTlsCa, '--mutual-tls-ca (ROUTER_MUTUAL_TLS_AUTH_CA)'),
+            ...(settings.mutualTlsCrl === undefined
+              ? {}
+              : {
+                  crlPath: resolve(settings.mutualTlsCrl),
+                  crl: await readCrlFile(
+                    settings.mutualTlsCrl,
+                    '--mutual-tls-crl (ROUTER_MUTUAL_TLS_AUTH_CRL)',
+                  ),
+                }),
+            ...(settings.mutualTlsFilter === undefined ? {} : { subjectFilter: settings.mutualTlsFilter }),
+          };
     const errorFiles = {
       e503:
         settings.errorFile503 === undefined
@@ -134,6 +158,7 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
             defaultCertificate,
             defaultDestinationCaPath,
             errorFiles,
+            mutualTls,
             onRejectedChange: () => reportStatuses(),
           })
         : createNativeEngine({
@@ -143,6 +168,7 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
             defaultCertificate,
             defaultDestinationCa,
             errorFiles,
+            mutualTls,
           });
 
     let engineListeners: EngineListeners | undefined;

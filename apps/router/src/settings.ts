@@ -101,6 +101,14 @@ export interface RouterSettings {
   readonly ciphers: string;
   /** `--cipher-suites`: TLS 1.3 suites, colon-separated. */
   readonly cipherSuites: string | undefined;
+  /** `--mutual-tls`: ROUTER_MUTUAL_TLS_AUTH. */
+  readonly mutualTls: 'none' | 'required' | 'optional';
+  /** `--mutual-tls-ca`: ROUTER_MUTUAL_TLS_AUTH_CA. */
+  readonly mutualTlsCa: string | undefined;
+  /** `--mutual-tls-crl`: ROUTER_MUTUAL_TLS_AUTH_CRL. */
+  readonly mutualTlsCrl: string | undefined;
+  /** `--mutual-tls-filter`: ROUTER_MUTUAL_TLS_AUTH_FILTER. */
+  readonly mutualTlsFilter: string | undefined;
   /** `--strict-sni`. */
   readonly strictSni: boolean;
   /** `--tls-min-version`. */
@@ -643,6 +651,48 @@ export const SETTINGS: readonly SettingSpec[] = [
     default: undefined,
     openshift: 'ROUTER_CIPHERSUITES',
     description: "TLS 1.3 cipher suites on the HTTPS listener, colon-separated (default: OpenSSL's)",
+  },
+  {
+    key: 'mutualTls',
+    flag: 'mutual-tls',
+    env: ['ROUTER_MUTUAL_TLS_AUTH'],
+    kind: 'enum',
+    choices: ['none', 'required', 'optional'],
+    group: 'TLS',
+    default: 'none',
+    openshift: 'ROUTER_MUTUAL_TLS_AUTH',
+    description:
+      "Client certificates on the HTTPS listener: 'required' refuses clients without a valid one, 'optional' admits them; requests carry HAProxy's X-SSL-* headers",
+  },
+  {
+    key: 'mutualTlsCa',
+    flag: 'mutual-tls-ca',
+    env: ['ROUTER_MUTUAL_TLS_AUTH_CA'],
+    kind: 'path',
+    group: 'TLS',
+    default: undefined,
+    openshift: 'ROUTER_MUTUAL_TLS_AUTH_CA (OpenShift defaults to the system CA bundle)',
+    description: 'PEM file of the CAs that sign client certificates (required with --mutual-tls)',
+  },
+  {
+    key: 'mutualTlsCrl',
+    flag: 'mutual-tls-crl',
+    env: ['ROUTER_MUTUAL_TLS_AUTH_CRL'],
+    kind: 'path',
+    group: 'TLS',
+    default: undefined,
+    openshift: 'ROUTER_MUTUAL_TLS_AUTH_CRL',
+    description: 'PEM file of certificate revocation lists for client certificates',
+  },
+  {
+    key: 'mutualTlsFilter',
+    flag: 'mutual-tls-filter',
+    env: ['ROUTER_MUTUAL_TLS_AUTH_FILTER'],
+    kind: 'string',
+    group: 'TLS',
+    default: undefined,
+    openshift: 'ROUTER_MUTUAL_TLS_AUTH_FILTER',
+    description: "A regular expression the client certificate's subject (/C=…/O=…/CN=…) must match, else 403",
   },
   {
     key: 'strictSni',
@@ -1300,17 +1350,7 @@ export function loadSettings(input: LoadSettingsInput): LoadSettingsResult {
   }
   const settings = out as unknown as RouterSettings;
   checkCombinations(settings);
-  const mtls = env.ROUTER_MUTUAL_TLS_AUTH;
-  if (mtls !== undefined && mtls !== '' && mtls !== 'none')
-    fail(
-      `Unsupported setting environment variable ROUTER_MUTUAL_TLS_AUTH=${JSON.stringify(mtls)}: Switchyard does not implement client certificate authentication, and refuses to start rather than accept clients without certificates (unset it or set it to none)`,
-    );
-  const ignoredEnv = OPENSHIFT_ENV_NOT_READ.filter(
-    (name) =>
-      env[name] !== undefined &&
-      env[name] !== '' &&
-      !(name === 'ROUTER_MUTUAL_TLS_AUTH' && env[name] === 'none'),
-  );
+  const ignoredEnv = OPENSHIFT_ENV_NOT_READ.filter((name) => env[name] !== undefined && env[name] !== '');
   return { action: 'run', settings, ignoredEnv };
 }
 
@@ -1425,8 +1465,7 @@ const OPENSHIFT_ENV: readonly string[] = [
 
 /**
  * The OpenShift router environment variables that no Switchyard setting reads. Set, they have
- * no effect, so the CLI warns about each one instead of ignoring it silently;
- * `ROUTER_MUTUAL_TLS_AUTH` other than `none` stops the router (see loadSettings).
+ * no effect, so the CLI warns about each one instead of ignoring it silently.
  */
 export const OPENSHIFT_ENV_NOT_READ: readonly string[] = OPENSHIFT_ENV.filter(
   (name) => !SETTINGS.some((spec) => spec.env.includes(name)),
@@ -1492,6 +1531,19 @@ function checkCombinations(s: RouterSettings): void {
       `Invalid settings --tls-min-version (SSL_MIN_VERSION) and --tls-max-version (SSL_MAX_VERSION): the minimum ${s.tlsMinVersion} is newer than the maximum ${s.tlsMaxVersion}`,
     );
   checkCiphers(s);
+  if (s.mutualTls !== 'none' && s.mutualTlsCa === undefined)
+    fail(
+      `Invalid settings --mutual-tls (ROUTER_MUTUAL_TLS_AUTH) ${s.mutualTls}: --mutual-tls-ca (ROUTER_MUTUAL_TLS_AUTH_CA) must name the PEM file of the CAs that sign client certificates`,
+    );
+  if (s.mutualTlsFilter !== undefined) {
+    try {
+      new RegExp(s.mutualTlsFilter);
+    } catch {
+      fail(
+        `Invalid setting --mutual-tls-filter (ROUTER_MUTUAL_TLS_AUTH_FILTER): expected a regular expression, got ${JSON.stringify(s.mutualTlsFilter)}`,
+      );
+    }
+  }
   compressionMimeTypes(s);
   if (s.syslogFormat !== undefined && /[\r\n\0]/.test(s.syslogFormat))
     fail('Invalid setting --syslog-format (ROUTER_SYSLOG_FORMAT): expected one line');

@@ -89,11 +89,11 @@ describe('switchyard command line', () => {
       /switchyard: --kubeconfig \/nonexistent\/kubeconfig: /,
     ],
     [
-      'mutual TLS asked for (not implemented: refused rather than ignored)',
+      'mutual TLS with an unreadable CA file',
       ['--routes', '.'],
-      { ROUTER_MUTUAL_TLS_AUTH: 'required' },
+      { ROUTER_MUTUAL_TLS_AUTH: 'required', ROUTER_MUTUAL_TLS_AUTH_CA: '/nonexistent/ca.pem' },
       2,
-      /switchyard: Unsupported setting environment variable ROUTER_MUTUAL_TLS_AUTH="required": .*refuses to start/,
+      /switchyard: Invalid setting --mutual-tls-ca \(ROUTER_MUTUAL_TLS_AUTH_CA\): cannot read \/nonexistent\/ca\.pem/,
     ],
     [
       'an unreadable default certificate',

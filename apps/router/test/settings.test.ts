@@ -320,15 +320,28 @@ describe('loadSettings', () => {
     // Every name a setting reads is left out of the list by construction.
     for (const spec of SETTINGS)
       for (const env of spec.env) expect(OPENSHIFT_ENV_NOT_READ).not.toContain(env);
-    expect(OPENSHIFT_ENV_NOT_READ).toContain('ROUTER_MUTUAL_TLS_AUTH');
+    expect(OPENSHIFT_ENV_NOT_READ).toContain('ROUTER_CAPTURE_HTTP_COOKIE');
   });
 
   it.each(['required', 'optional'])(
-    'refuses ROUTER_MUTUAL_TLS_AUTH=%s (client certificates are not implemented)',
+    'ROUTER_MUTUAL_TLS_AUTH=%s needs ROUTER_MUTUAL_TLS_AUTH_CA, and the filter must be a regex',
     (v) => {
       expect(failure(['--routes', 'r'], { ROUTER_MUTUAL_TLS_AUTH: v })).toMatch(
-        /ERR_ROUTER_INVALID_SETTING: Unsupported setting environment variable ROUTER_MUTUAL_TLS_AUTH/,
+        /ERR_ROUTER_INVALID_SETTING: .*--mutual-tls-ca \(ROUTER_MUTUAL_TLS_AUTH_CA\) must name/,
       );
+      expect(
+        failure(['--routes', 'r'], {
+          ROUTER_MUTUAL_TLS_AUTH: v,
+          ROUTER_MUTUAL_TLS_AUTH_CA: '/ca.pem',
+          ROUTER_MUTUAL_TLS_AUTH_FILTER: 'CN=(alice',
+        }),
+      ).toMatch(/--mutual-tls-filter \(ROUTER_MUTUAL_TLS_AUTH_FILTER\): expected a regular expression/);
+      expect(
+        run(['--routes', 'r'], { ROUTER_MUTUAL_TLS_AUTH: v, ROUTER_MUTUAL_TLS_AUTH_CA: '/ca.pem' }),
+      ).toMatchObject({
+        mutualTls: v,
+        mutualTlsCa: '/ca.pem',
+      });
     },
   );
 

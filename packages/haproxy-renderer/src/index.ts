@@ -3,6 +3,7 @@ export type { HaproxyRendererErrorCode, HaproxyRendererErrorOptions } from './er
 export { CIPHER_PROFILES, resolveOptions } from './options.ts';
 export type {
   MapLayout,
+  MutualTlsOptions,
   RenderOptions,
   RenderTimeouts,
   ResolvedOptions,

@@ -140,6 +140,26 @@ export interface RenderOptions {
    * @default undefined (no compression)
    */
   compressionMimeTypes?: readonly string[];
+  /**
+   * `ROUTER_MUTUAL_TLS_AUTH` (`required` or `optional`) with `ROUTER_MUTUAL_TLS_AUTH_CA`,
+   * `…_CRL` and `…_FILTER`: client certificates on `fe_sni` and `fe_no_sni` (`verify`,
+   * `ca-file`, `crl-file`), a 403 for a subject DN the filter regex does not match, and the
+   * `X-SSL-*` headers that pass the certificate to the backend.
+   * @default undefined (no client certificates)
+   */
+  mutualTls?: MutualTlsOptions;
+}
+
+/** Client certificate authentication (`ROUTER_MUTUAL_TLS_AUTH*`). */
+export interface MutualTlsOptions {
+  /** `ROUTER_MUTUAL_TLS_AUTH`: `required` refuses handshakes without a valid certificate. */
+  verify: 'required' | 'optional';
+  /** `ROUTER_MUTUAL_TLS_AUTH_CA`: PEM file of the CAs that sign client certificates. */
+  caFile: string;
+  /** `ROUTER_MUTUAL_TLS_AUTH_CRL`: PEM file of revocation lists. @default undefined */
+  crlFile?: string;
+  /** `ROUTER_MUTUAL_TLS_AUTH_FILTER`: a regex the subject DN (`/C=…/CN=…`) must match. @default undefined */
+  subjectFilter?: string;
 }
 
 /** Where and how HAProxy logs (`ROUTER_SYSLOG_ADDRESS`, `ROUTER_LOG_*`, `ROUTER_SYSLOG_FORMAT`). */
@@ -202,6 +222,7 @@ export interface ResolvedOptions {
   dontLogNull: boolean;
   httpIgnoreProbes: boolean;
   compressionMimeTypes: readonly string[] | undefined;
+  mutualTls: MutualTlsOptions | undefined;
 }
 
 /** Mozilla's TLS 1.2 cipher lists for the `ROUTER_CIPHERS` profiles. */
@@ -383,6 +404,26 @@ export function resolveOptions(options: RenderOptions): ResolvedOptions {
     dontLogNull: bool('dontLogNull', options.dontLogNull),
     httpIgnoreProbes: bool('httpIgnoreProbes', options.httpIgnoreProbes),
     compressionMimeTypes: resolveMimeTypes(options.compressionMimeTypes),
+    mutualTls: resolveMutualTls(options.mutualTls),
+  };
+}
+
+function resolveMutualTls(m: MutualTlsOptions | undefined): MutualTlsOptions | undefined {
+  if (m === undefined) return undefined;
+  if (typeof m !== 'object' || m === null) throw bad('mutualTls', 'an object', m);
+  if (m.verify !== 'required' && m.verify !== 'optional')
+    throw bad('mutualTls.verify', 'required or optional', m.verify);
+  const caFile = path('mutualTls.caFile', m.caFile);
+  if (caFile === undefined) throw bad('mutualTls.caFile', 'a CA file path', undefined);
+  const filter = m.subjectFilter;
+  if (filter !== undefined && (typeof filter !== 'string' || filter === '' || /[\r\n\0]/.test(filter)))
+    throw bad('mutualTls.subjectFilter', 'a one-line regular expression', filter);
+  const crlFile = path('mutualTls.crlFile', m.crlFile);
+  return {
+    verify: m.verify,
+    caFile,
+    ...(crlFile === undefined ? {} : { crlFile }),
+    ...(filter === undefined ? {} : { subjectFilter: filter }),
   };
 }
 

@@ -33,7 +33,13 @@ import {
   quote,
   sanitizeRewriteTarget,
 } from './internal/validate.ts';
-import { type MapLayout, type RenderOptions, type ResolvedOptions, resolveOptions } from './options.ts';
+import {
+  type MapLayout,
+  type MutualTlsOptions,
+  type RenderOptions,
+  type ResolvedOptions,
+  resolveOptions,
+} from './options.ts';
 
 /** A route left out of the configuration because a value could not be rendered safely. */
 export interface RejectedRoute {
@@ -581,7 +587,11 @@ function tlsFrontend(o: ResolvedOptions, name: 'fe_sni' | 'fe_no_sni', defaultCe
   let bind = `  bind unix@${sock} ssl crt ${defaultCert}`;
   if (name === 'fe_sni') bind += `${o.strictSni ? ' strict-sni' : ''} crt-list ${wd}/cert_config.map`;
   bind += ' accept-proxy';
+  const m = o.mutualTls;
+  if (m !== undefined)
+    bind += ` verify ${m.verify} ca-file ${m.caFile}${m.crlFile ? ` crl-file ${m.crlFile}` : ''}`;
   const l = [`frontend ${name}`, bind, '  mode http', ...hygiene()];
+  if (m !== undefined) l.push(...mutualTlsLines(m));
   l.push(
     ...headerActionLines('http-request', o.requestHeaders),
     ...headerActionLines('http-response', o.responseHeaders),
@@ -594,6 +604,30 @@ function tlsFrontend(o: ResolvedOptions, name: 'fe_sni' | 'fe_no_sni', defaultCe
   }
   l.push('  default_backend openshift_default');
   return `${l.join('\n')}\n`;
+}
+
+/** OpenShift's client-certificate rules of `fe_sni` and `fe_no_sni`: the subject filter, then the X-SSL headers. */
+function mutualTlsLines(m: MutualTlsOptions): string[] {
+  const l: string[] = [];
+  if (m.subjectFilter !== undefined)
+    l.push(
+      `  acl cert_cn_matches ssl_c_s_dn -m reg ${quote(m.subjectFilter)}`,
+      '  http-request deny unless cert_cn_matches',
+    );
+  l.push(
+    '  http-request set-header X-SSL %[ssl_fc]',
+    '  http-request set-header X-SSL-Client-Verify %[ssl_c_verify]',
+    '  http-request set-header X-SSL-Client-Serial %{+Q}[ssl_c_serial,hex]',
+    '  http-request set-header X-SSL-Client-Version %{+Q}[ssl_c_version]',
+    '  http-request set-header X-SSL-Client-SHA1 %{+Q}[ssl_c_sha1,hex]',
+    '  http-request set-header X-SSL-Client-DN %{+Q}[ssl_c_s_dn]',
+    '  http-request set-header X-SSL-Client-CN %{+Q}[ssl_c_s_dn(cn)]',
+    '  http-request set-header X-SSL-Issuer %{+Q}[ssl_c_i_dn]',
+    '  http-request set-header X-SSL-Client-NotBefore %{+Q}[ssl_c_notbefore]',
+    '  http-request set-header X-SSL-Client-NotAfter %{+Q}[ssl_c_notafter]',
+    '  http-request set-header X-SSL-Client-DER %{+Q}[ssl_c_der,base64]',
+  );
+  return l;
 }
 
 function publicSslFrontend(o: ResolvedOptions): string {

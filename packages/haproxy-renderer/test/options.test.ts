@@ -1,6 +1,10 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createCertificateAuthority, makeTempDir } from '@switchyard/testkit';
 import { describe, expect, it } from 'vitest';
-import type { RenderOptions } from '../src/index.ts';
+import { type RenderOptions, renderHaproxyConfig } from '../src/index.ts';
 import { fourteenRoutes } from './fixtures/fourteen.ts';
+import { table } from './fixtures/routes.ts';
 import { renderAndCheck } from './helpers.ts';
 
 /** Each ROUTER_* style option shows up in the configuration, and the result passes haproxy -c. */
@@ -158,6 +162,39 @@ describe('render options', () => {
       }
     } finally {
       await r.cleanup();
+    }
+  });
+
+  it('ROUTER_MUTUAL_TLS_AUTH: verify, ca-file, crl-file on both TLS frontends, the filter and the X-SSL headers (haproxy -c accepts them)', async () => {
+    const dir = await makeTempDir('hrmtls');
+    try {
+      const ca = await createCertificateAuthority({ commonName: 'Client CA' });
+      await writeFile(join(dir.path, 'ca.pem'), ca.cert);
+      const r = await renderAndCheck(fourteenRoutes(), {
+        mutualTls: { verify: 'required', caFile: join(dir.path, 'ca.pem'), subjectFilter: "CN=it's me" },
+      });
+      try {
+        expect(r.check.ok).toBe(true);
+        const config = r.result.files['haproxy.config'] as string;
+        expect(config.match(/ accept-proxy verify required ca-file \S+ca\.pem\n/g)).toHaveLength(2);
+        expect(config).toContain(
+          "  acl cert_cn_matches ssl_c_s_dn -m reg 'CN=it'\\''s me'\n  http-request deny unless cert_cn_matches",
+        );
+        expect(
+          config.match(/http-request set-header X-SSL-Client-DER %\{\+Q\}\[ssl_c_der,base64\]/g),
+        ).toHaveLength(2);
+      } finally {
+        await r.cleanup();
+      }
+      expect(() =>
+        renderHaproxyConfig(table([]), {
+          workingDir: dir.path,
+          defaultCertificatePath: '/x.pem',
+          mutualTls: { verify: 'sometimes' as 'required', caFile: '/ca.pem' },
+        }),
+      ).toThrow(/options\.mutualTls\.verify: expected required or optional/);
+    } finally {
+      await dir.cleanup();
     }
   });
 

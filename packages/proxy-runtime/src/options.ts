@@ -82,6 +82,15 @@ export interface ProxyRuntimeOptions {
    */
   readonly strictSni?: boolean;
   /**
+   * `ROUTER_MUTUAL_TLS_AUTH` and its companions: ask TLS clients for a certificate signed by
+   * `ca` (PEM), checked against `crl` (PEM) when given. `required` refuses handshakes without a
+   * valid one; `optional` lets clients without one in (a client that sends an invalid one is cut,
+   * as HAProxy aborts its handshake). A `subjectFilter` regex must match the subject DN
+   * (`/C=…/O=…/CN=…`), else 403. Every request on the TLS listener then carries HAProxy's
+   * `X-SSL-*` headers. @default undefined
+   */
+  readonly mutualTls?: MutualTlsOptions;
+  /**
    * `ROUTER_ENABLE_COMPRESSION` with `ROUTER_COMPRESSION_MIME`: gzip responses whose Content-Type
    * starts with one of these types, under HAProxy's conditions (the client accepts gzip; status
    * 200 to 203; a length or chunked framing; no Content-Encoding, `no-transform`, multipart or
@@ -152,6 +161,17 @@ export interface ProxyRuntimeOptions {
   readonly onAccessLog?: (entry: AccessLogEntry) => void;
 }
 
+/** Client certificate authentication on the TLS listener. */
+export interface MutualTlsOptions {
+  readonly verify: 'required' | 'optional';
+  /** PEM CA certificates that sign client certificates. */
+  readonly ca: string;
+  /** PEM certificate revocation lists. */
+  readonly crl?: string;
+  /** A regular expression the subject DN must match. */
+  readonly subjectFilter?: string;
+}
+
 /** TLS protocol versions, as OpenShift's `SSL_MIN_VERSION` and `SSL_MAX_VERSION` name them. */
 export type TlsVersion = 'TLSv1.0' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
 
@@ -161,6 +181,9 @@ export interface ResolvedTlsSettings {
   readonly maxVersion: 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
   /** Node's `ciphers`: the TLS 1.2 list and the TLS 1.3 suites in one string; undefined for Node's default. */
   readonly ciphers: string | undefined;
+  /** Client certificate CAs and CRLs (mutual TLS), for every context. */
+  readonly ca?: string;
+  readonly crl?: string;
 }
 
 /** An answer the runtime makes itself (503, 404): HAProxy's `errorfile` contents, parsed. */
@@ -249,6 +272,9 @@ export interface ResolvedOptions {
   readonly disableHttp2: boolean;
   readonly tls: ResolvedTlsSettings;
   readonly strictSni: boolean;
+  readonly mutualTls:
+    | { readonly verify: 'required' | 'optional'; readonly filter: RegExp | undefined }
+    | undefined;
   readonly compressionMimeTypes: readonly string[] | undefined;
   readonly requestHeaders: readonly HeaderAction[];
   readonly responseHeaders: readonly HeaderAction[];
@@ -386,6 +412,36 @@ function headerActions(field: string, v: unknown): readonly HeaderAction[] {
   });
 }
 
+function mutualTlsMaterial(m: MutualTlsOptions | undefined): { ca?: string; crl?: string } {
+  if (m === undefined) return {};
+  if (typeof m !== 'object' || m === null) bad('mutualTls', 'an object', m);
+  if (typeof m.ca !== 'string' || !m.ca.includes('-----BEGIN CERTIFICATE-----'))
+    bad('mutualTls.ca', 'PEM CA certificates', typeof m.ca);
+  if (m.crl !== undefined && (typeof m.crl !== 'string' || !m.crl.includes('-----BEGIN X509 CRL-----')))
+    bad('mutualTls.crl', 'PEM revocation lists', typeof m.crl);
+  try {
+    createSecureContext({ ca: m.ca, ...(m.crl === undefined ? {} : { crl: m.crl }) });
+  } catch (e) {
+    bad('mutualTls.ca', `CA certificates and CRLs OpenSSL can load (${(e as Error).message})`, '[PEM]');
+  }
+  return { ca: m.ca, ...(m.crl === undefined ? {} : { crl: m.crl }) };
+}
+
+function resolveMutualTls(m: MutualTlsOptions | undefined): ResolvedOptions['mutualTls'] {
+  if (m === undefined) return undefined;
+  if (m.verify !== 'required' && m.verify !== 'optional')
+    bad('mutualTls.verify', 'required or optional', m.verify);
+  let filter: RegExp | undefined;
+  if (m.subjectFilter !== undefined) {
+    try {
+      filter = new RegExp(m.subjectFilter);
+    } catch {
+      bad('mutualTls.subjectFilter', 'a regular expression', m.subjectFilter);
+    }
+  }
+  return { verify: m.verify, filter };
+}
+
 function mimeTypes(v: unknown): readonly string[] | undefined {
   if (v === undefined) return undefined;
   if (!Array.isArray(v) || v.length === 0) bad('compressionMimeTypes', 'a non-empty list of MIME types', v);
@@ -433,7 +489,8 @@ export function resolveOptions(o: ProxyRuntimeOptions = {}): ResolvedOptions {
     defaultCertificate: o.defaultCertificate,
     defaultDestinationCA: o.defaultDestinationCA,
     disableHttp2: o.disableHttp2 ?? false,
-    tls: resolveTls(o),
+    tls: { ...resolveTls(o), ...mutualTlsMaterial(o.mutualTls) },
+    mutualTls: resolveMutualTls(o.mutualTls),
     strictSni: o.strictSni ?? false,
     compressionMimeTypes: mimeTypes(o.compressionMimeTypes),
     requestHeaders: headerActions('requestHeaders', o.requestHeaders),

@@ -17,6 +17,7 @@ import type { RoutingTable } from '@switchyard/route-model';
 import type { AccessLogEntry } from './access-log.ts';
 import { ProxyRuntimeError } from './errors.ts';
 import { SecureContextCache, selectCertificate } from './internal/certs.ts';
+import { clientCertFacts, sslHeaders } from './internal/client-cert.ts';
 import { getConnInfo, setConnInfo } from './internal/conn.ts';
 import { HealthChecker } from './internal/health.ts';
 import { handleRequest, type ProxyCore } from './internal/http-handler.ts';
@@ -158,6 +159,14 @@ export class DataPlane implements ProxyCore {
         minVersion: options.tls.minVersion,
         maxVersion: options.tls.maxVersion,
         ...(options.tls.ciphers === undefined ? {} : { ciphers: options.tls.ciphers }),
+        ...(options.mutualTls === undefined
+          ? {}
+          : {
+              requestCert: true,
+              rejectUnauthorized: options.mutualTls.verify === 'required',
+              ca: options.tls.ca,
+              ...(options.tls.crl === undefined ? {} : { crl: options.tls.crl }),
+            }),
         handshakeTimeout: t.client,
         ...(dflt ? { cert: dflt.cert, key: dflt.key } : {}),
         SNICallback: (name, cb) => cb(null, certFor(name)?.context),
@@ -172,6 +181,18 @@ export class DataPlane implements ProxyCore {
     this.#tls.prependListener('secureConnection', (sock: TLSSocket) => {
       const raw = (sock as unknown as { _parent?: Socket })._parent;
       const info = raw ? getConnInfo(raw) : getConnInfo(sock);
+      let mtls: { sslHeaders: readonly string[]; clientDn?: string } | undefined;
+      if (options.mutualTls !== undefined) {
+        const peer = sock.getPeerX509Certificate();
+        // `verify optional`: HAProxy aborts the handshake of a client whose certificate does not
+        // verify; Node completes it, so the connection is cut here instead.
+        if (peer !== undefined && !sock.authorized) {
+          sock.destroy();
+          return;
+        }
+        const facts = peer === undefined ? undefined : clientCertFacts(peer.raw);
+        mtls = { sslHeaders: sslHeaders(facts), ...(facts === undefined ? {} : { clientDn: facts.subject }) };
+      }
       setConnInfo(sock, {
         frontend: 'https',
         clientIp: info.clientIp,
@@ -179,6 +200,7 @@ export class DataPlane implements ProxyCore {
         dstPort: info.dstPort,
         h2: sock.alpnProtocol === 'h2',
         cert: certFor(sock.servername || undefined),
+        ...mtls,
       });
       this.#track(sock);
     });

@@ -28,6 +28,8 @@ export interface CertificateOptions {
   days?: number;
   /** Marks the certificate as a CA. @default false */
   isCa?: boolean;
+  /** The whole subject in openssl `-subj` form (`/C=US/O=Acme/CN=client`). @default `/CN=<commonName>` */
+  subject?: string;
 }
 
 /**
@@ -78,7 +80,7 @@ export async function createCertificate(options: CertificateOptions): Promise<Ke
     await writeFile(extPath, `${ext.join('\n')}\n`);
     const digest = `-${options.signatureAlgorithm ?? 'sha256'}`;
     const days = String(options.days ?? 365);
-    const subject = `/CN=${options.commonName}`;
+    const subject = options.subject ?? `/CN=${options.commonName}`;
     // Debian's openssl.cnf raises the security level, which refuses SHA-1 and MD5 signatures;
     // tests need such certificates to check that they are rejected, so skip the system config.
     const env = { ...process.env, OPENSSL_CONF: '/dev/null' };

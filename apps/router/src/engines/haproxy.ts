@@ -26,6 +26,7 @@ import { RouterError } from '../errors.ts';
 import { formatHaproxyStats } from '../internal/haproxy-stats.ts';
 import type { RouterMetrics } from '../metrics.ts';
 import type { ErrorFile } from '../internal/error-file.ts';
+import type { MutualTlsMaterial } from '../internal/pem-file.ts';
 import { compressionMimeTypes, parseGlobalHeaderActions, type RouterSettings } from '../settings.ts';
 import type { Engine, EngineListeners } from './engine.ts';
 
@@ -38,6 +39,8 @@ export interface HaproxyEngineOptions {
   readonly defaultCertificate: { cert: string; key: string } | undefined;
   readonly defaultDestinationCaPath: string | undefined;
   /** `--error-file-503` and `--error-file-404`, read and checked at start. */
+  /** `--mutual-tls*`, read at start. */
+  readonly mutualTls: MutualTlsMaterial | undefined;
   readonly errorFiles: { readonly e503: ErrorFile | undefined; readonly e404: ErrorFile | undefined };
   /** Called when the set of routes left out of the configuration changes. */
   readonly onRejectedChange?: () => void;
@@ -256,6 +259,18 @@ export function createHaproxyEngine(options: HaproxyEngineOptions): Engine {
         ...(settings.cipherSuites === undefined ? {} : { cipherSuites: settings.cipherSuites }),
         tlsMinVersion: settings.tlsMinVersion,
         strictSni: settings.strictSni,
+        ...(options.mutualTls === undefined
+          ? {}
+          : {
+              mutualTls: {
+                verify: options.mutualTls.verify,
+                caFile: options.mutualTls.caPath,
+                ...(options.mutualTls.crlPath === undefined ? {} : { crlFile: options.mutualTls.crlPath }),
+                ...(options.mutualTls.subjectFilter === undefined
+                  ? {}
+                  : { subjectFilter: options.mutualTls.subjectFilter }),
+              },
+            }),
         ...(settings.tlsMaxVersion === undefined ? {} : { tlsMaxVersion: settings.tlsMaxVersion }),
         useProxyProtocol: settings.proxyProtocol,
         loadBalanceAlgorithm: settings.loadBalanceAlgorithm,

@@ -12,6 +12,7 @@ import type { RouteIngressCondition, RoutingTable } from '@switchyard/route-mode
 import type { Logger } from 'pino';
 import { RouterError } from '../errors.ts';
 import type { ErrorFile } from '../internal/error-file.ts';
+import type { MutualTlsMaterial } from '../internal/pem-file.ts';
 import type { RouterMetrics } from '../metrics.ts';
 import {
   compressionMimeTypes,
@@ -33,6 +34,8 @@ export interface NativeEngineOptions {
   readonly defaultCertificate: { cert: string; key: string } | undefined;
   readonly defaultDestinationCa: string | undefined;
   /** `--error-file-503` and `--error-file-404`, read and checked at start. */
+  /** `--mutual-tls*`, read at start. */
+  readonly mutualTls: MutualTlsMaterial | undefined;
   readonly errorFiles: { readonly e503: ErrorFile | undefined; readonly e404: ErrorFile | undefined };
 }
 
@@ -93,6 +96,18 @@ export function createNativeEngine(options: NativeEngineOptions): Engine {
           ...(settings.cipherSuites === undefined ? {} : { cipherSuites: settings.cipherSuites }),
           tlsMinVersion: settings.tlsMinVersion,
           strictSni: settings.strictSni,
+          ...(options.mutualTls === undefined
+            ? {}
+            : {
+                mutualTls: {
+                  verify: options.mutualTls.verify,
+                  ca: options.mutualTls.ca,
+                  ...(options.mutualTls.crl === undefined ? {} : { crl: options.mutualTls.crl }),
+                  ...(options.mutualTls.subjectFilter === undefined
+                    ? {}
+                    : { subjectFilter: options.mutualTls.subjectFilter }),
+                },
+              }),
           ...(settings.tlsMaxVersion === undefined ? {} : { tlsMaxVersion: settings.tlsMaxVersion }),
           proxyProtocol: settings.proxyProtocol,
           loadBalanceAlgorithm: settings.loadBalanceAlgorithm,

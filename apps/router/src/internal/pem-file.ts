@@ -65,3 +65,25 @@ async function readPem(path: string, setting: string): Promise<string> {
     );
   }
 }
+
+/** Reads a PEM file of certificate revocation lists (`--mutual-tls-crl`). */
+export async function readCrlFile(path: string, setting: string): Promise<string> {
+  const text = await readPem(path, setting);
+  const crls = [...text.matchAll(BLOCK)].filter((m) => m[1] === 'X509 CRL').map((m) => m[0]);
+  if (crls.length === 0)
+    throw new RouterError(
+      'ERR_ROUTER_INVALID_SETTING',
+      `Invalid setting ${setting}: ${path} holds no PEM X509 CRL`,
+    );
+  return `${crls.join('\n')}\n`;
+}
+
+/** Client certificate authentication as read at start (`--mutual-tls*`): paths for HAProxy, PEM for native. */
+export interface MutualTlsMaterial {
+  readonly verify: 'required' | 'optional';
+  readonly caPath: string;
+  readonly ca: string;
+  readonly crlPath?: string;
+  readonly crl?: string;
+  readonly subjectFilter?: string;
+}

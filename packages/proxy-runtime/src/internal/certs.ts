@@ -52,13 +52,16 @@ export class SecureContextCache {
     this.#used.add(id);
     let ctx = this.#cache.get(id);
     if (!ctx) {
-      const { minVersion, maxVersion, ciphers } = this.#tls;
+      const { minVersion, maxVersion, ciphers, ca, crl } = this.#tls;
       ctx = createSecureContext({
         cert,
         key,
         minVersion,
         maxVersion,
         ...(ciphers === undefined ? {} : { ciphers }),
+        // Client certificates are verified against the store of the context SNI selected.
+        ...(ca === undefined ? {} : { ca }),
+        ...(crl === undefined ? {} : { crl }),
       });
       this.#cache.set(id, ctx);
     }

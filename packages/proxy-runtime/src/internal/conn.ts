@@ -13,6 +13,10 @@ export interface ConnInfo {
   readonly h2: boolean;
   /** Certificate served on this connection (TLS only). */
   readonly cert: CertEntry | undefined;
+  /** With mutual TLS: the `X-SSL-*` headers of this connection (name, value, ...). */
+  readonly sslHeaders?: readonly string[];
+  /** With mutual TLS: the client certificate's subject DN (`/C=…/CN=…`), if one was sent. */
+  readonly clientDn?: string;
 }
 
 const kConn = Symbol('switchyard.conn');

@@ -180,6 +180,10 @@ export function handleRequest(core: ProxyCore, req: Req, res: Res): void {
     reply(ex, 200, { 'content-type': 'text/html', 'cache-control': 'no-cache' }, MONITOR_BODY);
     return;
   }
+  if (deniedBySubject(core, conn)) {
+    reply(ex, 403, { 'content-type': 'text/html', 'cache-control': 'no-cache' }, FORBIDDEN_BODY);
+    return;
+  }
   // HAProxy `base`: the lower-cased Host (done above) and the path without its query.
   const key = rawHost + targetPath(url);
   let backendName: string | undefined;
@@ -275,6 +279,22 @@ export function handleRequest(core: ProxyCore, req: Req, res: Res): void {
     return;
   }
   serve503(core, ex);
+}
+
+/** HAProxy's built-in 403 page (`http-request deny`). */
+export const FORBIDDEN_BODY =
+  '<html><body><h1>403 Forbidden</h1>\nRequest forbidden by administrative rules.\n</body></html>\n';
+
+/**
+ * `ROUTER_MUTUAL_TLS_AUTH_FILTER`: on the TLS listener, a request whose client certificate
+ * subject does not match (or that came without one) is denied, as `http-request deny unless
+ * cert_cn_matches` does in `fe_sni` and `fe_no_sni`.
+ * @internal
+ */
+export function deniedBySubject(core: ProxyCore, conn: ConnInfo): boolean {
+  const filter = core.options.mutualTls?.filter;
+  if (filter === undefined || conn.frontend !== 'https') return false;
+  return conn.clientDn === undefined || !filter.test(conn.clientDn);
 }
 
 function reply(ex: Exchange, status: number, headers: Record<string, string>, body: string): void {
@@ -422,6 +442,10 @@ export function upstreamHeaders(
     out.push(name, value);
   }
   if (cookies !== undefined) out.push('cookie', cookies);
+  // Mutual TLS: the client certificate's X-SSL-* headers (the client's own were dropped above).
+  const ssl = ex.conn.sslHeaders;
+  if (ssl !== undefined)
+    for (let i = 0; i + 1 < ssl.length; i += 2) out.push(ssl[i] as string, ssl[i + 1] as string);
   // `ROUTER_HTTP_REQUEST_HEADERS`: frontend rules, so they act on the client's headers before
   // the backend adds forwarded headers and applies the route's own actions.
   for (let g = 0; g < global.length; g++) {

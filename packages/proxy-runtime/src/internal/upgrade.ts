@@ -13,7 +13,7 @@ import type { BackendState, ServerState } from './backends.ts';
 import { isAllowed, pickServer } from './backends.ts';
 import { getConnInfo } from './conn.ts';
 import type { ProxyCore } from './http-handler.ts';
-import { upstreamHeaders } from './http-handler.ts';
+import { deniedBySubject, FORBIDDEN_BODY, upstreamHeaders } from './http-handler.ts';
 import { requestKey } from './map-backend.ts';
 import { recordResponse } from './metrics.ts';
 import type { ErrorResponse } from '../options.ts';
@@ -42,6 +42,10 @@ function errorReply(socket: Socket, e: ErrorResponse): void {
 export function handleUpgrade(core: ProxyCore, req: IncomingMessage, socket: Socket, head: Buffer): void {
   socket.on('error', () => socket.destroy());
   const conn = getConnInfo(socket);
+  if (deniedBySubject(core, conn)) {
+    rawReply(socket, '403 Forbidden', ['content-type: text/html', 'cache-control: no-cache'], FORBIDDEN_BODY);
+    return;
+  }
   const state = core.state();
   const host = lowerAscii(req.headers.host ?? '');
   const url = req.url ?? '/';
