@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import {
   createCertificate,
   createCertificateAuthority,
+  createRevocationList,
   type EchoServer,
   makeTempDir,
   startHttpEcho,
@@ -25,8 +26,14 @@ const run = promisify(execFile);
 
 let echo: EchoServer;
 let dir: TempDir;
-const files: Record<'ca' | 'alice' | 'aliceKey' | 'rogue' | 'rogueKey', string> = {
+const files: Record<
+  'ca' | 'crl' | 'alice' | 'aliceKey' | 'rogue' | 'rogueKey' | 'mallory' | 'malloryKey',
+  string
+> = {
   ca: '',
+  crl: '',
+  mallory: '',
+  malloryKey: '',
   alice: '',
   aliceKey: '',
   rogue: '',
@@ -52,10 +59,15 @@ beforeAll(async () => {
     ca,
     altNames: [],
   });
+  // A CRL of the same CA that revokes mallory's certificate.
+  const mallory = await createCertificate({ commonName: 'mallory', ca, altNames: [] });
   const rogueCa = await createCertificateAuthority({ commonName: 'Rogue CA' });
   const rogue = await createCertificate({ commonName: 'alice', ca: rogueCa, altNames: [] });
   for (const [name, text] of [
     ['ca', ca.cert],
+    ['crl', await createRevocationList({ ca, revoked: [mallory] })],
+    ['mallory', mallory.cert],
+    ['malloryKey', mallory.key],
     ['alice', alice.cert],
     ['aliceKey', alice.key],
     ['rogue', rogue.cert],
@@ -73,7 +85,7 @@ afterAll(async () => {
 /** GET https://secure.test/ through curl; the X-SSL-* headers the backend saw, or the failure. */
 async function curl(
   port: number,
-  cert?: 'alice' | 'rogue',
+  cert?: 'alice' | 'rogue' | 'mallory',
 ): Promise<{ status: number; ssl: Record<string, string>; body: string } | 'refused'> {
   const args = [
     '-sk',
@@ -84,7 +96,7 @@ async function curl(
     '-w',
     '\n%{http_code}',
   ];
-  if (cert) args.push('--cert', files[cert], '--key', files[cert === 'alice' ? 'aliceKey' : 'rogueKey']);
+  if (cert) args.push('--cert', files[cert], '--key', files[`${cert}Key`]);
   try {
     const { stdout } = await run('curl', [...args, `https://secure.test:${port}/`]);
     const nl = stdout.lastIndexOf('\n');
@@ -167,6 +179,21 @@ describe('mutual TLS, native and HAProxy side by side', () => {
       expect(n.ssl['x-ssl']).toBe('1');
       expect(n.ssl['x-ssl-client-dn']).toBe('');
       for (const p of procs) expect(await curl(p.httpsPort, 'rogue')).toBe('refused');
+    } finally {
+      for (const p of procs) expect(await p.stop()).toBe(0);
+    }
+  });
+
+  it('ROUTER_MUTUAL_TLS_AUTH_CRL: the revoked certificate is refused by both, the others pass', async () => {
+    const procs = await both({ ROUTER_MUTUAL_TLS_AUTH: 'optional', ROUTER_MUTUAL_TLS_AUTH_CRL: files.crl });
+    try {
+      for (const p of procs) {
+        expect(await curl(p.httpsPort, 'mallory')).toBe('refused');
+        const ok = await curl(p.httpsPort, 'alice');
+        expect(ok !== 'refused' && ok.status).toBe(200);
+        const none = await curl(p.httpsPort);
+        expect(none !== 'refused' && none.status).toBe(200);
+      }
     } finally {
       for (const p of procs) expect(await p.stop()).toBe(0);
     }

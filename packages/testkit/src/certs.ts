@@ -129,3 +129,33 @@ export function createCertificateAuthority(options: { commonName?: string } = {}
     altNames: [],
   });
 }
+
+/**
+ * Creates a certificate revocation list signed by `ca` that revokes `revoked`, with the real
+ * `openssl ca`.
+ * @returns the PEM CRL
+ */
+export async function createRevocationList(options: { ca: KeyPair; revoked: KeyPair[] }): Promise<string> {
+  const dir = await makeTempDir('testkit-crl');
+  try {
+    const p = (name: string): string => join(dir.path, name);
+    await writeFile(p('ca.pem'), options.ca.cert);
+    await writeFile(p('ca.key'), options.ca.key);
+    await writeFile(p('index.txt'), '');
+    await writeFile(p('crlnumber'), '1000\n');
+    await writeFile(
+      p('ca.cnf'),
+      `[ ca ]\ndefault_ca = d\n[ d ]\ndatabase = ${p('index.txt')}\ncrlnumber = ${p('crlnumber')}\ndefault_md = sha256\ndefault_crl_days = 30\n`,
+    );
+    const env = { ...process.env, OPENSSL_CONF: '/dev/null' };
+    const base = ['ca', '-config', p('ca.cnf'), '-keyfile', p('ca.key'), '-cert', p('ca.pem')];
+    for (const [i, r] of options.revoked.entries()) {
+      await writeFile(p(`r${i}.pem`), r.cert);
+      await run('openssl', [...base, '-revoke', p(`r${i}.pem`)], { env });
+    }
+    await run('openssl', [...base, '-gencrl', '-out', p('crl.pem')], { env });
+    return await readFile(p('crl.pem'), 'utf8');
+  } finally {
+    await dir.cleanup();
+  }
+}
