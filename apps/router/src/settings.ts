@@ -79,6 +79,12 @@ export interface RouterSettings {
   readonly defaultDestinationCa: string | undefined;
   /** `--router-domain`: domain for routes that set `spec.subdomain`. */
   readonly routerDomain: string | undefined;
+  /** `--hostname-template`: ROUTER_SUBDOMAIN. */
+  readonly hostnameTemplate: string | undefined;
+  /** `--override-hostname`: ROUTER_OVERRIDE_HOSTNAME. */
+  readonly overrideHostname: boolean;
+  /** `--override-domains`: ROUTER_OVERRIDE_DOMAINS. */
+  readonly overrideDomains: readonly string[];
   /** `--allowed-domains`. */
   readonly allowedDomains: readonly string[];
   /** `--denied-domains`. */
@@ -737,6 +743,37 @@ export const SETTINGS: readonly SettingSpec[] = [
     default: undefined,
     openshift: 'ROUTER_DOMAIN',
     description: 'Domain appended to spec.subdomain of routes that set it',
+  },
+  {
+    key: 'hostnameTemplate',
+    flag: 'hostname-template',
+    env: ['ROUTER_SUBDOMAIN'],
+    kind: 'string',
+    group: 'Admission',
+    default: undefined,
+    openshift: 'ROUTER_SUBDOMAIN',
+    description:
+      'Host name template for routes without a host, with ${name} and ${namespace}, e.g. ${name}-${namespace}.apps.example.com',
+  },
+  {
+    key: 'overrideHostname',
+    flag: 'override-hostname',
+    env: ['ROUTER_OVERRIDE_HOSTNAME'],
+    kind: 'boolean',
+    group: 'Admission',
+    default: false,
+    openshift: 'ROUTER_OVERRIDE_HOSTNAME',
+    description: 'Apply --hostname-template to every route, replacing the host it sets',
+  },
+  {
+    key: 'overrideDomains',
+    flag: 'override-domains',
+    env: ['ROUTER_OVERRIDE_DOMAINS'],
+    kind: 'list',
+    group: 'Admission',
+    default: [],
+    openshift: 'ROUTER_OVERRIDE_DOMAINS',
+    description: 'Comma-separated domains whose hosts --hostname-template replaces',
   },
   {
     key: 'allowedDomains',
