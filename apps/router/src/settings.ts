@@ -753,6 +753,7 @@ export const SETTINGS: readonly SettingSpec[] = [
     default: undefined,
     openshift: 'ROUTER_SUBDOMAIN',
     description:
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: OpenShift's template syntax, not JavaScript's
       'Host name template for routes without a host, with ${name} and ${namespace}, e.g. ${name}-${namespace}.apps.example.com',
   },
   {

@@ -8,6 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { route, serviceAt } from './helpers/objects.ts';
 import { startRouterProcess, writeManifest } from './helpers/router-process.ts';
 
+// biome-ignore lint/suspicious/noTemplateCurlyInString: OpenShift's template syntax, not JavaScript's
+const TEMPLATE = '${name}-${namespace}.apps.test';
+
 describe('host name template', () => {
   let echo: EchoServer;
   let dir: TempDir;
@@ -32,17 +35,17 @@ describe('host name template', () => {
   it.each<[string, Record<string, string>, Record<string, number>]>([
     [
       'ROUTER_SUBDOMAIN names routes without a host',
-      { ROUTER_SUBDOMAIN: '${name}-${namespace}.apps.test' },
+      { ROUTER_SUBDOMAIN: TEMPLATE },
       { 'nohost-demo.apps.test': 200, 'own.legacy.test': 200, 'own-demo.apps.test': 503 },
     ],
     [
       'ROUTER_OVERRIDE_HOSTNAME replaces every host',
-      { ROUTER_SUBDOMAIN: '${name}-${namespace}.apps.test', ROUTER_OVERRIDE_HOSTNAME: 'true' },
+      { ROUTER_SUBDOMAIN: TEMPLATE, ROUTER_OVERRIDE_HOSTNAME: 'true' },
       { 'nohost-demo.apps.test': 200, 'own-demo.apps.test': 200, 'own.legacy.test': 503 },
     ],
     [
       'ROUTER_OVERRIDE_DOMAINS replaces the hosts of those domains only',
-      { ROUTER_SUBDOMAIN: '${name}-${namespace}.apps.test', ROUTER_OVERRIDE_DOMAINS: 'legacy.test' },
+      { ROUTER_SUBDOMAIN: TEMPLATE, ROUTER_OVERRIDE_DOMAINS: 'legacy.test' },
       { 'own-demo.apps.test': 200, 'own.legacy.test': 503 },
     ],
   ])('%s', async (_name, env, want) => {
