@@ -4,6 +4,7 @@
  * text: the router's registry followed by the data plane's metrics). Check output follows the
  * Kubernetes healthz style (`[+]name ok` / `[-]name failed: reason`).
  */
+import { timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
@@ -24,6 +25,20 @@ export interface OpsServerOptions {
   readonly liveness: Readonly<Record<string, HealthCheck>>;
   /** Readiness checks. */
   readonly readiness: Readonly<Record<string, HealthCheck>>;
+  /**
+   * `STATS_USERNAME` / `STATS_PASSWORD`: `/metrics` asks for these credentials (HTTP Basic); the
+   * health endpoints stay open for the kubelet's probes, as in OpenShift. @default none
+   */
+  readonly metricsAuth?: { readonly username: string; readonly password: string };
+}
+
+/** Whether an Authorization header carries these Basic credentials (compared in constant time). */
+function basicAuthorized(header: string | undefined, auth: { username: string; password: string }): boolean {
+  const m = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header ?? '');
+  if (!m) return false;
+  const given = Buffer.from(m[1] as string, 'base64');
+  const want = Buffer.from(`${auth.username}:${auth.password}`, 'utf8');
+  return given.length === want.length && timingSafeEqual(given, want);
 }
 
 /** A running stats listener. */
@@ -80,6 +95,18 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
         return send(ok ? 200 : 503, 'text/plain; charset=utf-8', text);
       }
       if (path === '/metrics') {
+        if (
+          options.metricsAuth !== undefined &&
+          !basicAuthorized(req.headers.authorization, options.metricsAuth)
+        ) {
+          res.writeHead(401, {
+            'content-type': 'text/plain',
+            'cache-control': 'no-store',
+            'www-authenticate': 'Basic realm="switchyard metrics"',
+          });
+          res.end(req.method === 'HEAD' ? undefined : 'unauthorized\n');
+          return;
+        }
         const own = await options.registry.metrics();
         const extra = options.extraMetrics === undefined ? '' : await options.extraMetrics();
         return send(200, options.registry.contentType, extra === '' ? own : `${own}\n${extra}`);

@@ -183,6 +183,9 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
       port: settings.statsPort,
       registry: metrics.registry,
       extraMetrics: () => engine.metrics(),
+      ...(settings.statsUsername === undefined || settings.statsPassword === undefined
+        ? {}
+        : { metricsAuth: { username: settings.statsUsername, password: settings.statsPassword } }),
       liveness: { controller: () => true, 'data-plane': () => engine.alive() },
       readiness: {
         'has-synced': () => (engineListeners !== undefined ? true : 'the first sync is not served yet'),

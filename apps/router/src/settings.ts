@@ -177,6 +177,10 @@ export interface RouterSettings {
   readonly logFormat: LogFormat;
   /** `--access-log`. */
   readonly accessLog: boolean;
+  /** `--stats-username`: STATS_USERNAME. */
+  readonly statsUsername: string | undefined;
+  /** `--stats-password`: STATS_PASSWORD. */
+  readonly statsPassword: string | undefined;
   /** `--syslog-address`: ROUTER_SYSLOG_ADDRESS. */
   readonly syslogAddress: string | undefined;
   /** `--syslog-facility`: ROUTER_LOG_FACILITY. */
@@ -995,6 +999,27 @@ export const SETTINGS: readonly SettingSpec[] = [
     description: 'Log every request (native engine)',
   },
   {
+    key: 'statsUsername',
+    flag: 'stats-username',
+    env: ['STATS_USERNAME'],
+    kind: 'string',
+    group: 'Operations',
+    default: undefined,
+    openshift: 'STATS_USERNAME',
+    description:
+      'With --stats-password: /metrics on the stats port asks for these credentials (HTTP Basic); /healthz stays open',
+  },
+  {
+    key: 'statsPassword',
+    flag: 'stats-password',
+    env: ['STATS_PASSWORD'],
+    kind: 'string',
+    group: 'Operations',
+    default: undefined,
+    openshift: 'STATS_PASSWORD',
+    description: 'Password for /metrics (see --stats-username)',
+  },
+  {
     key: 'syslogAddress',
     flag: 'syslog-address',
     env: ['ROUTER_SYSLOG_ADDRESS'],
@@ -1569,6 +1594,12 @@ function checkCombinations(s: RouterSettings): void {
       `Invalid settings --tls-min-version (SSL_MIN_VERSION) and --tls-max-version (SSL_MAX_VERSION): the minimum ${s.tlsMinVersion} is newer than the maximum ${s.tlsMaxVersion}`,
     );
   checkCiphers(s);
+  if ((s.statsUsername === undefined) !== (s.statsPassword === undefined))
+    fail(
+      'Invalid settings --stats-username (STATS_USERNAME) and --stats-password (STATS_PASSWORD): set both, or neither',
+    );
+  if (s.statsUsername?.includes(':'))
+    fail('Invalid setting --stats-username (STATS_USERNAME): a user name cannot contain ":" (HTTP Basic)');
   if (s.mutualTls !== 'none' && s.mutualTlsCa === undefined)
     fail(
       `Invalid settings --mutual-tls (ROUTER_MUTUAL_TLS_AUTH) ${s.mutualTls}: --mutual-tls-ca (ROUTER_MUTUAL_TLS_AUTH_CA) must name the PEM file of the CAs that sign client certificates`,

@@ -3,9 +3,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createRouterMetrics } from '../src/metrics.ts';
 import { type OpsServer, startOpsServer } from '../src/ops-server.ts';
 
-function get(port: number, path: string): Promise<{ status: number; body: string; type: string }> {
+function get(
+  port: number,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string; type: string }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, agent: false }, (res) => {
+    const req = request({ host: '127.0.0.1', port, path, headers, agent: false }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => (body += c));
@@ -83,6 +87,29 @@ describe('startOpsServer', () => {
     expect(scraped.body).toContain('process_cpu_user_seconds_total');
     expect(scraped.body).toContain('dataplane_requests_total 7');
     expect((await get(server.port, '/nope')).status).toBe(404);
+  });
+
+  it('STATS_USERNAME/STATS_PASSWORD: /metrics asks for Basic credentials, /healthz stays open', async () => {
+    const metrics = createRouterMetrics();
+    server = await startOpsServer({
+      host: '127.0.0.1',
+      port: 0,
+      registry: metrics.registry,
+      liveness: { controller: () => true },
+      readiness: { 'has-synced': () => true },
+      metricsAuth: { username: 'admin', password: 's3cret:pw' },
+    });
+    const basic = (u: string, p: string) => ({
+      authorization: `Basic ${Buffer.from(`${u}:${p}`).toString('base64')}`,
+    });
+    expect((await get(server.port, '/metrics')).status).toBe(401);
+    expect((await get(server.port, '/metrics', basic('admin', 'wrong'))).status).toBe(401);
+    expect((await get(server.port, '/metrics', basic('admin', 's3cret:pw2'))).status).toBe(401);
+    const ok = await get(server.port, '/metrics', basic('admin', 's3cret:pw'));
+    expect(ok.status).toBe(200);
+    expect(ok.body).toContain('switchyard_');
+    expect((await get(server.port, '/healthz')).status).toBe(200);
+    expect((await get(server.port, '/healthz/ready')).status).toBe(200);
   });
 
   it('fails with ERR_ROUTER_LISTEN naming --stats-port when the port is taken', async () => {
