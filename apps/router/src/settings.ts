@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { createSecureContext, DEFAULT_CIPHERS } from 'node:tls';
-import { CIPHER_PROFILES } from '@switchyard/haproxy-renderer';
+import { CIPHER_PROFILES, SYSLOG_FACILITIES, SYSLOG_LEVELS } from '@switchyard/haproxy-renderer';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { formatDuration, parseDuration } from './duration.ts';
@@ -230,34 +230,6 @@ export interface SettingSpec {
 
 const BALANCES = ['roundrobin', 'leastconn', 'source', 'random'] as const;
 const TLS_VERSION_NAMES = ['TLSv1.0', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'] as const;
-const SYSLOG_FACILITIES = [
-  'kern',
-  'user',
-  'mail',
-  'daemon',
-  'auth',
-  'syslog',
-  'lpr',
-  'news',
-  'uucp',
-  'cron',
-  'auth2',
-  'ftp',
-  'ntp',
-  'audit',
-  'alert',
-  'cron2',
-  'local0',
-  'local1',
-  'local2',
-  'local3',
-  'local4',
-  'local5',
-  'local6',
-  'local7',
-] as const;
-const SYSLOG_LEVELS = ['emerg', 'alert', 'crit', 'err', 'warning', 'notice', 'info', 'debug'] as const;
-
 /** Every setting, in help order. */
 export const SETTINGS: readonly SettingSpec[] = [
   // Sources

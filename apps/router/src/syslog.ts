@@ -7,45 +7,13 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { isIP } from 'node:net';
 import { hostname } from 'node:os';
+import { SYSLOG_FACILITIES, SYSLOG_LEVELS } from '@switchyard/haproxy-renderer';
 import type { AccessLogEntry } from '@switchyard/proxy-runtime';
 import { RouterError } from './errors.ts';
 
-const FACILITIES: Readonly<Record<string, number>> = {
-  kern: 0,
-  user: 1,
-  mail: 2,
-  daemon: 3,
-  auth: 4,
-  syslog: 5,
-  lpr: 6,
-  news: 7,
-  uucp: 8,
-  cron: 9,
-  auth2: 10,
-  ftp: 11,
-  ntp: 12,
-  audit: 13,
-  alert: 14,
-  cron2: 15,
-  local0: 16,
-  local1: 17,
-  local2: 18,
-  local3: 19,
-  local4: 20,
-  local5: 21,
-  local6: 22,
-  local7: 23,
-};
-const SEVERITIES: Readonly<Record<string, number>> = {
-  emerg: 0,
-  alert: 1,
-  crit: 2,
-  err: 3,
-  warning: 4,
-  notice: 5,
-  info: 6,
-  debug: 7,
-};
+// Codes are list positions: kern 0 … cron2 15, local0 16 … local7 23; emerg 0 … debug 7.
+const facilityCode = (name: string): number => SYSLOG_FACILITIES.indexOf(name);
+const severityCode = (name: string): number => SYSLOG_LEVELS.indexOf(name);
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 /** Where a UDP syslog address points: `ip:port`, `udp@ip:port`, `[ipv6]:port`; port 514 by default. */
@@ -92,12 +60,12 @@ export function createSyslogSender(options: SyslogSenderOptions): SyslogSender {
   const socket: Socket = createSocket(isIP(target.host) === 6 ? 'udp6' : 'udp4');
   socket.on('error', () => undefined); // a lost datagram is what syslog over UDP accepts
   socket.unref();
-  const facility = FACILITIES[options.facility] ?? 17;
-  const max = SEVERITIES[options.level] ?? 4;
+  const facility = facilityCode(options.facility) >= 0 ? facilityCode(options.facility) : 17;
+  const max = severityCode(options.level) >= 0 ? severityCode(options.level) : 4;
   const head = `${hostname()} ${options.tag ?? 'switchyard'}[${process.pid}]: `;
   return {
     send(severity: string, message: string): void {
-      const sev = SEVERITIES[severity] ?? 6;
+      const sev = severityCode(severity) >= 0 ? severityCode(severity) : 6;
       if (sev > max) return;
       const d = new Date();
       const stamp = `${MONTHS[d.getMonth()]} ${String(d.getDate()).padStart(2, ' ')} ${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`;

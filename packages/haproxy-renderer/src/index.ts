@@ -1,6 +1,6 @@
 export { HaproxyRendererError, isHaproxyRendererError } from './errors.ts';
 export type { HaproxyRendererErrorCode, HaproxyRendererErrorOptions } from './errors.ts';
-export { CIPHER_PROFILES, resolveOptions } from './options.ts';
+export { CIPHER_PROFILES, resolveOptions, SYSLOG_FACILITIES, SYSLOG_LEVELS } from './options.ts';
 export type {
   MapLayout,
   MutualTlsOptions,

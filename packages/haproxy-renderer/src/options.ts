@@ -427,7 +427,8 @@ function resolveMutualTls(m: MutualTlsOptions | undefined): MutualTlsOptions | u
   };
 }
 
-const SYSLOG_FACILITIES = new Set([
+/** The syslog facilities HAProxy's `log` line takes (`ROUTER_LOG_FACILITY`). */
+export const SYSLOG_FACILITIES: readonly string[] = [
   'kern',
   'user',
   'mail',
@@ -452,8 +453,20 @@ const SYSLOG_FACILITIES = new Set([
   'local5',
   'local6',
   'local7',
-]);
-const SYSLOG_LEVELS = new Set(['emerg', 'alert', 'crit', 'err', 'warning', 'notice', 'info', 'debug']);
+];
+/** The syslog levels, most severe first (`ROUTER_LOG_LEVEL`). */
+export const SYSLOG_LEVELS: readonly string[] = [
+  'emerg',
+  'alert',
+  'crit',
+  'err',
+  'warning',
+  'notice',
+  'info',
+  'debug',
+];
+const FACILITY_SET = new Set(SYSLOG_FACILITIES);
+const LEVEL_SET = new Set(SYSLOG_LEVELS);
 
 function resolveSyslog(s: SyslogOptions | undefined): ResolvedOptions['syslog'] {
   if (s === undefined) return undefined;
@@ -469,8 +482,8 @@ function resolveSyslog(s: SyslogOptions | undefined): ResolvedOptions['syslog'] 
     throw bad('syslog.format', 'a one-line HAProxy log-format string', format);
   return {
     address: s.address,
-    facility: oneOf('syslog.facility', s.facility, SYSLOG_FACILITIES, 'local1'),
-    level: oneOf('syslog.level', s.level, SYSLOG_LEVELS, 'warning'),
+    facility: oneOf('syslog.facility', s.facility, FACILITY_SET, 'local1'),
+    level: oneOf('syslog.level', s.level, LEVEL_SET, 'warning'),
     maxLength: posInt('syslog.maxLength', s.maxLength, 1024, 65535),
     format,
   };
