@@ -205,7 +205,11 @@ export function buildBackend(
     if (mode === 'tcp' && unit.serverWeight === 0) continue;
     for (const s of unit.servers) {
       const host = isIPv6(s.ip) ? `[${s.ip}]` : s.ip;
-      const poolKey = `${tls ? 'https' : 'http'}://${host}:${s.port}${tlsKey}`;
+      // `proto h2` (OpenShift: edge and plain routes whose port says appProtocol h2c): HTTP/2
+      // without TLS, with prior knowledge.
+      const h2c =
+        !tls && mode === 'http' && (s.appProtocol === 'h2c' || s.appProtocol === 'kubernetes.io/h2c');
+      const poolKey = `${tls ? 'https' : h2c ? 'h2c' : 'http'}://${host}:${s.port}${tlsKey}`;
       const prevKey = `${r.backendName}|${s.id}|${s.ip}|${s.port}|${poolKey}`;
       const prev = previous?.get(prevKey);
       // `check inter` only when the route has more than one active endpoint (and not idled).

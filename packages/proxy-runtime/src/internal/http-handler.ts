@@ -556,10 +556,17 @@ function forward(
     sock[kIdle] = idle;
     socket.setTimeout(idle);
   }
+  const headers = upstreamHeaders(req, ex, backend, core.options.requestHeaders);
+  // Over HTTP/2 (h2c servers) `te: trailers` is the one TE allowed, and gRPC servers expect it.
+  if (
+    server.poolKey.startsWith('h2c://') &&
+    /(?:^|,)\s*trailers\s*(?:$|,)/i.test(String(req.headers.te ?? ''))
+  )
+    headers.push('te', 'trailers');
   const opts: Dispatcher.DispatchOptions = {
     method: req.method ?? 'GET',
     path,
-    headers: upstreamHeaders(req, ex, backend, core.options.requestHeaders),
+    headers,
     body: body ? (ex.body ?? null) : null,
     headersTimeout: backend.serverTimeout,
     bodyTimeout: backend.serverTimeout,
@@ -745,9 +752,27 @@ class Upstream implements Dispatcher.DispatchHandler {
     return true;
   }
 
-  onComplete(): void {
+  onComplete(trailers?: Buffer[] | string[] | Record<string, string | string[]> | null): void {
     const ex = this.#ex;
     ex.upstreamAbort = undefined;
+    // Trailers (gRPC's grpc-status) go on to the client: HTTP/2 trailers, or after the last
+    // chunk over HTTP/1.1. undici hands HTTP/1.1 trailers as a flat list, HTTP/2 ones as an object.
+    if (trailers && !ex.finished) {
+      const object: Record<string, string | string[]> = {};
+      if (Array.isArray(trailers)) {
+        for (let i = 0; i + 1 < trailers.length; i += 2)
+          object[String(trailers[i])] = String(trailers[i + 1]);
+      } else {
+        for (const [k, v] of Object.entries(trailers)) if (!k.startsWith(':')) object[k] = v;
+      }
+      if (Object.keys(object).length > 0) {
+        try {
+          (ex.res as ServerResponse).addTrailers(object);
+        } catch {
+          // A trailer Node refuses is dropped, not the response.
+        }
+      }
+    }
     if (this.#gzip !== undefined) {
       this.#gzip.end();
       return;

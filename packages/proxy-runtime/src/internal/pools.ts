@@ -4,7 +4,7 @@
  * gracefully (in-flight requests finish) once no server in the current table uses them.
  */
 import { checkServerIdentity } from 'node:tls';
-import { Pool } from 'undici';
+import { buildConnector, Pool } from 'undici';
 import type { ResolvedOptions } from '../options.ts';
 import type { ServerState, UpstreamTls } from './backends.ts';
 
@@ -26,9 +26,22 @@ export class PoolManager {
     if (!pool) {
       const host = server.ip.includes(':') ? `[${server.ip}]` : server.ip;
       const origin = `${tls ? 'https' : 'http'}://${host}:${server.port}`;
+      const h2c = server.poolKey.startsWith('h2c://');
       pool = new Pool(origin, {
-        connections: null,
-        pipelining: 1,
+        // HTTP/2 multiplexes up to 100 requests on one connection (more would open connections
+        // while the first is still connecting); HTTP/1.1 takes one request at a time per connection.
+        connections: h2c ? 1 : null,
+        pipelining: h2c ? 100 : 1,
+        // A connector that marks the cleartext socket as h2 (prior knowledge); Pool itself does
+        // not pass `useH2c` on to its clients.
+        ...(h2c
+          ? {
+              connect: buildConnector({
+                useH2c: true,
+                timeout: this.#options.timeouts.connect,
+              } as buildConnector.BuildOptions),
+            }
+          : {}),
         connectTimeout: this.#options.timeouts.connect,
         headersTimeout: this.#options.timeouts.server,
         bodyTimeout: this.#options.timeouts.server,
