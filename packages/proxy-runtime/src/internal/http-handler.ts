@@ -757,7 +757,7 @@ class Upstream implements Dispatcher.DispatchHandler {
     ex.upstreamAbort = undefined;
     // Trailers (gRPC's grpc-status) go on to the client: HTTP/2 trailers, or after the last
     // chunk over HTTP/1.1. undici hands HTTP/1.1 trailers as a flat list, HTTP/2 ones as an object.
-    if (trailers && !ex.finished) {
+    if (trailers && !(Array.isArray(trailers) && trailers.length === 0) && !ex.finished) {
       const object: Record<string, string | string[]> = {};
       if (Array.isArray(trailers)) {
         for (let i = 0; i + 1 < trailers.length; i += 2)
