@@ -212,6 +212,7 @@ export function createHaproxyEngine(options: HaproxyEngineOptions): Engine {
         ownsWorkDir = true;
       } else workDir = resolve(settings.workDir);
       const certificate = options.defaultCertificate ?? (await generateDefaultCertificate(workDir));
+      const compressionTypes = compressionMimeTypes(settings);
       renderOptions = {
         workingDir: workDir,
         layout: settings.haproxyLayout,
@@ -234,9 +235,7 @@ export function createHaproxyEngine(options: HaproxyEngineOptions): Engine {
         responseHeaders: parseGlobalHeaderActions(settings.httpResponseHeaders).actions,
         dontLogNull: settings.dontLogNull,
         httpIgnoreProbes: settings.httpIgnoreProbes,
-        ...(compressionMimeTypes(settings) === undefined
-          ? {}
-          : { compressionMimeTypes: compressionMimeTypes(settings) as string[] }),
+        ...(compressionTypes === undefined ? {} : { compressionMimeTypes: compressionTypes }),
         ...(options.errorFiles.e503 === undefined ? {} : { errorFile503: options.errorFiles.e503.path }),
         ...(options.errorFiles.e404 === undefined ? {} : { errorFile404: options.errorFiles.e404.path }),
         bufSize: settings.bufSize,
