@@ -117,6 +117,8 @@ export interface RouterSettings {
   readonly mutualTlsFilter: string | undefined;
   /** `--strict-sni`. */
   readonly strictSni: boolean;
+  /** `--curves`: ROUTER_CURVES. */
+  readonly curves: string | undefined;
   /** `--tls-min-version`. */
   readonly tlsMinVersion: TlsVersionName;
   /** `--tls-max-version`. */
@@ -686,6 +688,17 @@ export const SETTINGS: readonly SettingSpec[] = [
     openshift: 'ROUTER_STRICT_SNI',
     description:
       "Close TLS connections whose SNI names no certificate (a route's or one of the default certificate's names) instead of serving the default certificate; connections without SNI still get the default one, as in OpenShift",
+  },
+  {
+    key: 'curves',
+    flag: 'curves',
+    env: ['ROUTER_CURVES'],
+    kind: 'string',
+    group: 'TLS',
+    default: undefined,
+    openshift: 'ROUTER_CURVES',
+    description:
+      "Key exchange groups the HTTPS listener accepts, colon-separated (X25519:P-256; default: OpenSSL's)",
   },
   {
     key: 'tlsMinVersion',
@@ -1696,14 +1709,15 @@ export function resolveCipherList(ciphers: string): string {
 function checkCiphers(s: RouterSettings): void {
   const list = resolveCipherList(s.ciphers);
   const defaults = DEFAULT_CIPHERS.split(':');
-  const tryContext = (ciphers: string): boolean => {
+  const tryOptions = (options: { ciphers?: string; ecdhCurve?: string }): boolean => {
     try {
-      createSecureContext({ ciphers });
+      createSecureContext(options);
       return true;
     } catch {
       return false;
     }
   };
+  const tryContext = (ciphers: string): boolean => tryOptions({ ciphers });
   if (
     !/^[A-Za-z0-9_:+!@.=-]{1,4096}$/.test(list) ||
     list.split(':').some((c) => c.startsWith('TLS_')) ||
@@ -1712,6 +1726,14 @@ function checkCiphers(s: RouterSettings): void {
     fail(
       `Invalid setting --ciphers (ROUTER_CIPHERS): expected modern, intermediate, old or an OpenSSL cipher list for TLS 1.2 and below that selects at least one cipher, got ${JSON.stringify(s.ciphers)}`,
     );
+  if (s.curves !== undefined) {
+    let ok = /^[A-Za-z0-9_-]+(:[A-Za-z0-9_-]+)*$/.test(s.curves);
+    if (ok) ok = tryOptions({ ecdhCurve: s.curves });
+    if (!ok)
+      fail(
+        `Invalid setting --curves (ROUTER_CURVES): expected group names OpenSSL knows, colon-separated (X25519:P-256), got ${JSON.stringify(s.curves)}`,
+      );
+  }
   const suites = s.cipherSuites;
   if (
     suites !== undefined &&

@@ -112,6 +112,18 @@ describe.each(['native', 'haproxy'])('TLS settings from the environment (--engin
     },
   );
 
+  it('ROUTER_CURVES limits the key exchange groups', async () => {
+    await withRouter({ ROUTER_CURVES: 'P-256' }, async (port) => {
+      expect((await handshake(port, 'secure.test', ['-groups', 'X25519'])).ok).toBe(false);
+      const p256 = await handshake(port, 'secure.test', ['-groups', 'X25519:P-256']);
+      expect(p256.ok).toBe(true);
+      expect(p256.serverTempKey).toMatch(/prime256v1|P-256/);
+    });
+    await withRouter({}, async (port) => {
+      expect((await handshake(port, 'secure.test', ['-groups', 'X25519'])).serverTempKey).toMatch(/^X25519/);
+    });
+  });
+
   it('the default (intermediate profile, TLS 1.2 minimum) serves TLS 1.3 and refuses TLS 1.1 and a CBC cipher', async () => {
     await withRouter({}, async (port) => {
       expect(await handshake(port, 'secure.test', [])).toMatchObject({ ok: true, protocol: 'TLSv1.3' });

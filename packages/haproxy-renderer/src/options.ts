@@ -68,6 +68,8 @@ export interface RenderOptions {
   ciphers?: string;
   /** `ROUTER_CIPHERSUITES` (TLS 1.3 suites); omitted when undefined. @default undefined */
   cipherSuites?: string;
+  /** `ROUTER_CURVES`: `ssl-default-bind-curves`, the key exchange groups offered (`X25519:P-256`). @default OpenSSL's */
+  curves?: string;
   /** `SSL_MIN_VERSION`. @default 'TLSv1.2' */
   tlsMinVersion?: TlsVersion;
   /** `SSL_MAX_VERSION`; omitted when undefined. @default undefined */
@@ -196,6 +198,7 @@ export interface ResolvedOptions {
   hardStopAfter: string | undefined;
   ciphers: string;
   cipherSuites: string | undefined;
+  curves: string | undefined;
   tlsMinVersion: TlsVersion;
   tlsMaxVersion: TlsVersion | undefined;
   strictSni: boolean;
@@ -372,6 +375,7 @@ export function resolveOptions(options: RenderOptions): ResolvedOptions {
       options.hardStopAfter === undefined ? undefined : time('hardStopAfter', options.hardStopAfter, ''),
     ciphers: cipherList,
     cipherSuites: options.cipherSuites,
+    curves: curveList(options.curves),
     tlsMinVersion: oneOf('tlsMinVersion', options.tlsMinVersion, TLS_VERSIONS, 'TLSv1.2'),
     tlsMaxVersion:
       options.tlsMaxVersion === undefined
@@ -406,6 +410,13 @@ export function resolveOptions(options: RenderOptions): ResolvedOptions {
     compressionMimeTypes: resolveMimeTypes(options.compressionMimeTypes),
     mutualTls: resolveMutualTls(options.mutualTls),
   };
+}
+
+function curveList(v: unknown): string | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || !/^[A-Za-z0-9_-]+(:[A-Za-z0-9_-]+)*$/.test(v) || v.length > 512)
+    throw bad('curves', 'colon-separated group names such as X25519:P-256', v);
+  return v;
 }
 
 function resolveMutualTls(m: MutualTlsOptions | undefined): MutualTlsOptions | undefined {

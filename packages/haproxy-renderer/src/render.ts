@@ -681,6 +681,7 @@ function globalSection(o: ResolvedOptions): string {
   );
   l.push(`  ssl-default-bind-ciphers ${o.ciphers}`);
   if (o.cipherSuites !== undefined) l.push(`  ssl-default-bind-ciphersuites ${o.cipherSuites}`);
+  if (o.curves !== undefined) l.push(`  ssl-default-bind-curves ${o.curves}`);
   if (o.hardStopAfter !== undefined) l.push(`  hard-stop-after ${o.hardStopAfter}`);
   if (o.syslog !== undefined) {
     const g = o.syslog;

@@ -143,6 +143,11 @@ const cases: {
     options: { h1CaseAdjust: ['Content-Type'] },
     present: ['  h1-case-adjust content-type Content-Type'],
   },
+  {
+    name: 'ROUTER_CURVES: ssl-default-bind-curves',
+    options: { curves: 'X25519:P-256' },
+    present: ['  ssl-default-bind-curves X25519:P-256'],
+  },
 ];
 
 describe('render options', () => {

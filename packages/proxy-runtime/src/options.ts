@@ -109,6 +109,11 @@ export interface ProxyRuntimeOptions {
    * own actions (frontend `http-response` rules run after the backend's). @default []
    */
   readonly responseHeaders?: readonly HeaderAction[];
+  /**
+   * `ROUTER_CURVES`: the key exchange groups the TLS listener accepts, colon-separated
+   * (`X25519:P-256`), as Node's `ecdhCurve`. @default Node's
+   */
+  readonly curves?: string;
   /** `SSL_MIN_VERSION`: oldest TLS version accepted on the TLS listener. @default 'TLSv1.2' */
   readonly tlsMinVersion?: TlsVersion;
   /** `SSL_MAX_VERSION`: newest TLS version accepted on the TLS listener. @default 'TLSv1.3' */
@@ -181,6 +186,8 @@ export interface ResolvedTlsSettings {
   readonly maxVersion: 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
   /** Node's `ciphers`: the TLS 1.2 list and the TLS 1.3 suites in one string; undefined for Node's default. */
   readonly ciphers: string | undefined;
+  /** Node's `ecdhCurve` (`ROUTER_CURVES`); undefined for Node's default. */
+  readonly ecdhCurve?: string;
   /** Client certificate CAs and CRLs (mutual TLS), for every context. */
   readonly ca?: string;
   readonly crl?: string;
@@ -386,7 +393,24 @@ function resolveTls(o: ProxyRuntimeOptions): ResolvedTlsSettings {
     check('cipherSuites', o.cipherSuites, `${o.cipherSuites}:${defaultList}`);
     ciphers = `${o.cipherSuites ?? defaultSuites}:${o.ciphers ?? defaultList}`;
   }
-  return { minVersion: NODE_TLS_VERSION[minVersion], maxVersion: NODE_TLS_VERSION[maxVersion], ciphers };
+  const curves = o.curves;
+  if (curves !== undefined) {
+    let ok = typeof curves === 'string' && /^[A-Za-z0-9_-]+(:[A-Za-z0-9_-]+)*$/.test(curves);
+    if (ok) {
+      try {
+        createSecureContext({ ecdhCurve: curves });
+      } catch {
+        ok = false;
+      }
+    }
+    if (!ok) bad('curves', 'group names OpenSSL knows, colon-separated (X25519:P-256)', curves);
+  }
+  return {
+    minVersion: NODE_TLS_VERSION[minVersion],
+    maxVersion: NODE_TLS_VERSION[maxVersion],
+    ciphers,
+    ...(curves === undefined ? {} : { ecdhCurve: curves }),
+  };
 }
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;

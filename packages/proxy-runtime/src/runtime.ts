@@ -159,6 +159,7 @@ export class DataPlane implements ProxyCore {
         minVersion: options.tls.minVersion,
         maxVersion: options.tls.maxVersion,
         ...(options.tls.ciphers === undefined ? {} : { ciphers: options.tls.ciphers }),
+        ...(options.tls.ecdhCurve === undefined ? {} : { ecdhCurve: options.tls.ecdhCurve }),
         ...(options.mutualTls === undefined
           ? {}
           : {

@@ -121,6 +121,16 @@ describe('TLS versions and ciphers of the TLS listener', () => {
     }
   });
 
+  it('curves limits the key exchange groups, for route and default certificates', async () => {
+    const port = await start({ curves: 'P-256' });
+    for (const name of NAMES) {
+      expect((await handshake(port, name, ['-groups', 'X25519'])).ok).toBe(false);
+      expect((await handshake(port, name, ['-groups', 'X25519:P-256'])).serverTempKey).toMatch(
+        /prime256v1|P-256/,
+      );
+    }
+  });
+
   it('strictSni closes connections whose SNI no certificate names; no SNI still gets the default', async () => {
     const strict = await start({ strictSni: true });
     const lax = await start({});
@@ -153,6 +163,7 @@ describe('TLS versions and ciphers of the TLS listener', () => {
     ['characters outside a cipher list', { ciphers: 'AES128 GCM' }, 'ciphers'],
     ['an unknown TLS 1.3 suite', { cipherSuites: 'TLS_NO_SUCH_SUITE' }, 'cipherSuites'],
     ['a TLS 1.2 cipher in cipherSuites', { cipherSuites: 'ECDHE-ECDSA-AES256-GCM-SHA384' }, 'cipherSuites'],
+    ['a group OpenSSL does not know', { curves: 'P-999' }, 'curves'],
   ])('refuses %s, naming the option', (_name, options, field) => {
     let error: unknown;
     try {

@@ -10,6 +10,8 @@ export interface OpensslHandshake {
   cipher?: string;
   /** Subject line of the certificate the server sent (`CN = a.test`), when it completed. */
   peer?: string;
+  /** The key exchange, as openssl prints it (`X25519, 253 bits`, `ECDH, prime256v1, 256 bits`). */
+  serverTempKey?: string;
 }
 
 /**
@@ -46,11 +48,13 @@ export function opensslHandshake(
         const protocol = /Protocol version: (\S+)/.exec(text)?.[1];
         const cipher = /Ciphersuite: (\S+)/.exec(text)?.[1];
         const peer = /Peer certificate: ([^\n]+)/.exec(text)?.[1];
+        const tempKey = /Server Temp Key: ([^\n]+)/.exec(text)?.[1];
         resolve({
           ok: !error && text.includes('CONNECTION ESTABLISHED'),
           ...(protocol ? { protocol } : {}),
           ...(cipher ? { cipher } : {}),
           ...(peer ? { peer: peer.trim() } : {}),
+          ...(tempKey ? { serverTempKey: tempKey.trim() } : {}),
         });
       },
     );

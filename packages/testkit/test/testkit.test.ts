@@ -206,6 +206,7 @@ describe('opensslHandshake', () => {
         protocol: 'TLSv1.3',
         cipher: expect.stringMatching(/^TLS_/),
         peer: 'CN = hs.test',
+        serverTempKey: expect.stringMatching(/bits$/),
       });
       expect(await opensslHandshake(port, '')).toMatchObject({ ok: true, peer: 'CN = hs.test' });
       expect((await opensslHandshake(port, 'hs.test', ['-tls1_2'])).ok).toBe(false);

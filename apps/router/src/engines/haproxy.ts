@@ -256,6 +256,7 @@ export function createHaproxyEngine(options: HaproxyEngineOptions): Engine {
         disableHttp2: settings.disableHttp2,
         ciphers: settings.ciphers,
         ...(settings.cipherSuites === undefined ? {} : { cipherSuites: settings.cipherSuites }),
+        ...(settings.curves === undefined ? {} : { curves: settings.curves }),
         tlsMinVersion: settings.tlsMinVersion,
         strictSni: settings.strictSni,
         ...(options.mutualTls === undefined

@@ -94,6 +94,7 @@ export function createNativeEngine(options: NativeEngineOptions): Engine {
           disableHttp2: settings.disableHttp2,
           ciphers: resolveCipherList(settings.ciphers),
           ...(settings.cipherSuites === undefined ? {} : { cipherSuites: settings.cipherSuites }),
+          ...(settings.curves === undefined ? {} : { curves: settings.curves }),
           tlsMinVersion: settings.tlsMinVersion,
           strictSni: settings.strictSni,
           ...(options.mutualTls === undefined

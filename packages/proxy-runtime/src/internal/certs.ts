@@ -52,13 +52,14 @@ export class SecureContextCache {
     this.#used.add(id);
     let ctx = this.#cache.get(id);
     if (!ctx) {
-      const { minVersion, maxVersion, ciphers, ca, crl } = this.#tls;
+      const { minVersion, maxVersion, ciphers, ca, crl, ecdhCurve } = this.#tls;
       ctx = createSecureContext({
         cert,
         key,
         minVersion,
         maxVersion,
         ...(ciphers === undefined ? {} : { ciphers }),
+        ...(ecdhCurve === undefined ? {} : { ecdhCurve }),
         // Client certificates are verified against the store of the context SNI selected.
         ...(ca === undefined ? {} : { ca }),
         ...(crl === undefined ? {} : { crl }),
