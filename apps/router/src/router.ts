@@ -30,7 +30,7 @@ import { readErrorFile } from './internal/error-file.ts';
 import { probeHttp, reachableAddress } from './internal/probe.ts';
 import { createRouterMetrics, type RouterMetrics } from './metrics.ts';
 import { type OpsServer, startOpsServer } from './ops-server.ts';
-import type { RouterSettings } from './settings.ts';
+import { listenTarget, type RouterSettings } from './settings.ts';
 import { type Source, startSource } from './sources.ts';
 import { formatSummary, type RouterSummary, summarize } from './summary.ts';
 
@@ -176,10 +176,11 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
 
     let engineListeners: EngineListeners | undefined;
     let shuttingDown = false;
-    const probeAddress = reachableAddress(settings.listenAddress);
+    const listen = listenTarget(settings);
+    const probeAddress = reachableAddress(listen.host);
 
     const ops: OpsServer = await startOpsServer({
-      host: settings.listenAddress,
+      host: listen.host,
       port: settings.statsPort,
       registry: metrics.registry,
       extraMetrics: () => engine.metrics(),

@@ -67,6 +67,8 @@ export interface RouterSettings {
   readonly workDir: string | undefined;
   /** `--listen-address`: address of every listener. */
   readonly listenAddress: string;
+  /** `--ip-mode`: ROUTER_IP_V4_V6_MODE. */
+  readonly ipMode: 'v4' | 'v6' | 'v4v6';
   /** `--http-port`. */
   readonly httpPort: number;
   /** `--https-port`. */
@@ -439,6 +441,17 @@ export const SETTINGS: readonly SettingSpec[] = [
     group: 'Listeners',
     default: '0.0.0.0',
     description: 'IP address the HTTP, HTTPS and stats listeners bind',
+  },
+  {
+    key: 'ipMode',
+    flag: 'ip-mode',
+    env: ['ROUTER_IP_V4_V6_MODE'],
+    kind: 'enum',
+    choices: ['v4', 'v6', 'v4v6'],
+    group: 'Listeners',
+    default: 'v4',
+    openshift: 'ROUTER_IP_V4_V6_MODE',
+    description: "With the default --listen-address: 'v4' listens on IPv4, 'v6' on IPv6 only, 'v4v6' on both",
   },
   {
     key: 'httpPort',
@@ -1682,6 +1695,18 @@ export function compressionMimeTypes(
       `Invalid setting --compression-mime (ROUTER_COMPRESSION_MIME): expected space-separated MIME types such as "text/html text/plain", got ${JSON.stringify(s.compressionMime)}`,
     );
   return types;
+}
+
+/**
+ * Where the listeners bind: `--listen-address`, or with its default (all IPv4 interfaces) and an
+ * `--ip-mode` other than v4, all IPv6 interfaces (`::`), IPv6 only for `v6`.
+ */
+export function listenTarget(s: Pick<RouterSettings, 'listenAddress' | 'ipMode'>): {
+  host: string;
+  ipv6Only: boolean;
+} {
+  if (s.listenAddress !== '0.0.0.0' || s.ipMode === 'v4') return { host: s.listenAddress, ipv6Only: false };
+  return { host: '::', ipv6Only: s.ipMode === 'v6' };
 }
 
 /**

@@ -5,7 +5,8 @@
 import { relative } from 'node:path';
 import type { RouteAdmissionStatus, RouteEntry, RouteStore } from '@switchyard/route-model';
 import { type DemoBackends, findIssuingCa, servedCertificate } from './demo-backends.ts';
-import type { EngineName, RouterSettings } from './settings.ts';
+import { type EngineName, listenTarget, type RouterSettings } from './settings.ts';
+import { reachableAddress } from './internal/probe.ts';
 
 /** What the router serves, as logged and printed at start. */
 export interface RouterSummary {
@@ -71,7 +72,8 @@ function curlCommands(input: SummaryInput): { kind: string; route: string; comma
   const demo = input.demo;
   if (demo === undefined) return [];
   const served = new Set(demo.backends.map((b) => b.port));
-  const connect = input.settings.listenAddress === '0.0.0.0' ? '127.0.0.1' : input.settings.listenAddress;
+  const reach = reachableAddress(listenTarget(input.settings).host);
+  const connect = reach.includes(':') ? `[${reach}]` : reach;
   // Paths are printed relative to where the user ran the command (pnpm sets INIT_CWD).
   const base = process.env.INIT_CWD ?? process.cwd();
   const routes = [...input.store.table.routes.values()].filter(

@@ -45,6 +45,11 @@ export interface CertificateKeyPair {
 export interface ProxyRuntimeOptions {
   /** Address both listeners bind. @default '0.0.0.0' */
   readonly host?: string;
+  /**
+   * With `host` `::`: accept IPv6 connections only (`ROUTER_IP_V4_V6_MODE=v6`); without it `::`
+   * takes IPv4 too (`v4v6`). @default false
+   */
+  readonly ipv6Only?: boolean;
   /** Plain HTTP port (`frontend public`); 0 picks a free port; `false` disables it. @default 80 */
   readonly httpPort?: number | false;
   /** TLS port (`frontend public_ssl`); 0 picks a free port; `false` disables it. @default 443 */
@@ -272,6 +277,7 @@ export function parseErrorFile(text: string, what = 'error file'): ErrorResponse
 /** Options after defaulting. */
 export interface ResolvedOptions {
   readonly host: string;
+  readonly ipv6Only: boolean;
   readonly httpPort: number | false;
   readonly httpsPort: number | false;
   readonly defaultCertificate: CertificateKeyPair | undefined;
@@ -508,6 +514,7 @@ export function resolveOptions(o: ProxyRuntimeOptions = {}): ResolvedOptions {
   }
   return {
     host: o.host ?? '0.0.0.0',
+    ipv6Only: o.ipv6Only ?? false,
     httpPort: port('httpPort', o.httpPort, 80),
     httpsPort: port('httpsPort', o.httpsPort, 443),
     defaultCertificate: o.defaultCertificate,

@@ -297,7 +297,10 @@ export class DataPlane implements ProxyCore {
       server.maxConnections = o.maxConnections;
       this.#httpListener = server;
       if (!sharedHttp)
-        this.addresses = { ...this.addresses, httpPort: await bind(server, o.host, o.httpPort as number) };
+        this.addresses = {
+          ...this.addresses,
+          httpPort: await bind(server, o.host, o.httpPort as number, o.ipv6Only),
+        };
     }
     if (o.httpsPort !== false || sharedTls) {
       const servers = { tls: this.#tls };
@@ -333,7 +336,10 @@ export class DataPlane implements ProxyCore {
       server.maxConnections = o.maxConnections;
       this.#tlsListener = server;
       if (!sharedTls)
-        this.addresses = { ...this.addresses, httpsPort: await bind(server, o.host, o.httpsPort as number) };
+        this.addresses = {
+          ...this.addresses,
+          httpsPort: await bind(server, o.host, o.httpsPort as number, o.ipv6Only),
+        };
     }
     return this.addresses;
   }
@@ -365,9 +371,9 @@ export class DataPlane implements ProxyCore {
   }
 }
 
-async function bind(server: NetServer, host: string, port: number): Promise<number> {
+async function bind(server: NetServer, host: string, port: number, ipv6Only: boolean): Promise<number> {
   try {
-    server.listen({ host, port, exclusive: false });
+    server.listen({ host, port, exclusive: false, ipv6Only });
     await once(server, 'listening');
   } catch (cause) {
     throw new ProxyRuntimeError('ERR_PROXY_RUNTIME_LISTEN', `listen: cannot bind ${host}:${port}`, { cause });

@@ -217,6 +217,7 @@ export function createHaproxyEngine(options: HaproxyEngineOptions): Engine {
         workingDir: workDir,
         layout: settings.haproxyLayout,
         bindAddress: settings.listenAddress === '0.0.0.0' ? '' : settings.listenAddress,
+        ipMode: settings.ipMode,
         httpPort: settings.httpPort,
         httpsPort: settings.httpsPort,
         maxConnections: settings.maxConnections,

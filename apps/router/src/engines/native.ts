@@ -16,6 +16,7 @@ import type { MutualTlsMaterial } from '../internal/pem-file.ts';
 import type { RouterMetrics } from '../metrics.ts';
 import {
   compressionMimeTypes,
+  listenTarget,
   maxRequestHeadSize,
   parseGlobalHeaderActions,
   type RouterSettings,
@@ -81,7 +82,7 @@ export function createNativeEngine(options: NativeEngineOptions): Engine {
       const responseHeaders = parseGlobalHeaderActions(settings.httpResponseHeaders).actions;
       try {
         runtime = createProxyRuntime({
-          host: settings.listenAddress,
+          ...listenTarget(settings),
           httpPort: settings.httpPort,
           httpsPort: settings.httpsPort,
           table,

@@ -84,10 +84,10 @@ function waitFor<T extends FromWorker['type']>(
   });
 }
 
-async function bindShared(host: string, port: number): Promise<Server> {
+async function bindShared(host: string, port: number, ipv6Only: boolean): Promise<Server> {
   const server = createServer({ pauseOnConnect: true });
   try {
-    server.listen({ host, port });
+    server.listen({ host, port, ipv6Only });
     await once(server, 'listening');
   } catch (cause) {
     throw new ProxyRuntimeError('ERR_PROXY_RUNTIME_LISTEN', `listen: cannot bind ${host}:${port}`, { cause });
@@ -113,9 +113,13 @@ export function createClusteredRuntime(
         throw new ProxyRuntimeError('ERR_PROXY_RUNTIME_STATE', 'listen: already listening or closed');
       phase = 'listening';
       const http =
-        resolved.httpPort === false ? undefined : await bindShared(resolved.host, resolved.httpPort);
+        resolved.httpPort === false
+          ? undefined
+          : await bindShared(resolved.host, resolved.httpPort, resolved.ipv6Only);
       const tls =
-        resolved.httpsPort === false ? undefined : await bindShared(resolved.host, resolved.httpsPort);
+        resolved.httpsPort === false
+          ? undefined
+          : await bindShared(resolved.host, resolved.httpsPort, resolved.ipv6Only);
       addresses = {
         httpPort: http ? (http.address() as AddressInfo).port : undefined,
         httpsPort: tls ? (tls.address() as AddressInfo).port : undefined,
