@@ -145,6 +145,8 @@ export interface RouterSettings {
   readonly httpRequestHeaders: string | undefined;
   /** `--http-response-headers`: ROUTER_HTTP_RESPONSE_HEADERS. */
   readonly httpResponseHeaders: string | undefined;
+  /** `--h1-case-adjust`: ROUTER_H1_CASE_ADJUST (comma-separated names, case kept). */
+  readonly h1CaseAdjust: string | undefined;
   /** `--max-connections`. */
   readonly maxConnections: number;
   /** `--buf-size`: HAProxy `tune.bufsize`. */
@@ -567,6 +569,18 @@ export const SETTINGS: readonly SettingSpec[] = [
     default: undefined,
     openshift: 'ROUTER_HTTP_RESPONSE_HEADERS',
     description: "Header actions on every proxied response, after the route's own (same format)",
+  },
+  {
+    key: 'h1CaseAdjust',
+    flag: 'h1-case-adjust',
+    env: ['ROUTER_H1_CASE_ADJUST'],
+    // A string, not a list: lists are domain names, lower-cased, and the case is the point here.
+    kind: 'string',
+    group: 'Listeners',
+    default: undefined,
+    openshift: 'ROUTER_H1_CASE_ADJUST',
+    description:
+      'Comma-separated header names sent over HTTP/1.1 with exactly this case: in responses, and to the servers of routes annotated haproxy.router.openshift.io/h1-adjust-case',
   },
   {
     key: 'maxConnections',
@@ -1612,6 +1626,11 @@ function checkCombinations(s: RouterSettings): void {
     }
   }
   compressionMimeTypes(s);
+  const badName = h1CaseNames(s).find((h) => !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(h));
+  if (badName !== undefined)
+    fail(
+      `Invalid setting --h1-case-adjust (ROUTER_H1_CASE_ADJUST): expected header names, got ${JSON.stringify(badName)}`,
+    );
   if (s.syslogFormat !== undefined && /[\r\n\0]/.test(s.syslogFormat))
     fail('Invalid setting --syslog-format (ROUTER_SYSLOG_FORMAT): expected one line');
   if (
@@ -1681,6 +1700,14 @@ export function parseGlobalHeaderActions(text: string | undefined): {
     else skipped.push(entry);
   }
   return { actions, skipped };
+}
+
+/** The `--h1-case-adjust` names, case kept. */
+export function h1CaseNames(s: Pick<RouterSettings, 'h1CaseAdjust'>): string[] {
+  return (s.h1CaseAdjust ?? '')
+    .split(',')
+    .map((h) => h.trim())
+    .filter((h) => h !== '');
 }
 
 /** The `--compression` MIME types as a list; undefined when compression is off. */

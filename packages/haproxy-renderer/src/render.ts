@@ -714,6 +714,8 @@ function defaultsSection(o: ResolvedOptions, errorFile503: string): string {
     l.push('  log global');
   }
   if (o.dontLogNull) l.push('  option dontlognull');
+  // OpenShift's template: responses to clients get the listed case whenever names are listed.
+  if (o.h1CaseAdjust.length > 0) l.push('  option h1-case-adjust-bogus-client');
   if (o.httpIgnoreProbes) l.push('  option http-ignore-probes');
   if (o.compressionMimeTypes !== undefined)
     l.push('  compression algo gzip', `  compression type ${o.compressionMimeTypes.join(' ')}`);

@@ -141,7 +141,7 @@ const cases: {
   {
     name: 'ROUTER_H1_CASE_ADJUST',
     options: { h1CaseAdjust: ['Content-Type'] },
-    present: ['  h1-case-adjust content-type Content-Type'],
+    present: ['  h1-case-adjust content-type Content-Type', '  option h1-case-adjust-bogus-client'],
   },
   {
     name: 'ROUTER_CURVES: ssl-default-bind-curves',

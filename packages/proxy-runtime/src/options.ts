@@ -119,6 +119,14 @@ export interface ProxyRuntimeOptions {
    * (`X25519:P-256`), as Node's `ecdhCurve`. @default Node's
    */
   readonly curves?: string;
+  /**
+   * `ROUTER_H1_CASE_ADJUST`: header names sent over HTTP/1.1 with exactly this case, as
+   * HAProxy's `h1-case-adjust` does: in every response to clients (`option
+   * h1-case-adjust-bogus-client`), and in requests to the servers of routes annotated
+   * `haproxy.router.openshift.io/h1-adjust-case: "true"` (`h1-case-adjust-bogus-server`).
+   * @default []
+   */
+  readonly h1CaseAdjust?: readonly string[];
   /** `SSL_MIN_VERSION`: oldest TLS version accepted on the TLS listener. @default 'TLSv1.2' */
   readonly tlsMinVersion?: TlsVersion;
   /** `SSL_MAX_VERSION`: newest TLS version accepted on the TLS listener. @default 'TLSv1.3' */
@@ -291,6 +299,8 @@ export interface ResolvedOptions {
   readonly compressionMimeTypes: readonly string[] | undefined;
   readonly requestHeaders: readonly HeaderAction[];
   readonly responseHeaders: readonly HeaderAction[];
+  /** Lower-cased name → the case to send (`h1CaseAdjust`). */
+  readonly h1Case: ReadonlyMap<string, string>;
   readonly monitorUri: string;
   readonly timeouts: Required<ProxyRuntimeTimeouts>;
   readonly maxHeaderSize: number;
@@ -472,6 +482,17 @@ function resolveMutualTls(m: MutualTlsOptions | undefined): ResolvedOptions['mut
   return { verify: m.verify, filter };
 }
 
+function h1CaseMap(v: unknown): ReadonlyMap<string, string> {
+  const m = new Map<string, string>();
+  if (v === undefined) return m;
+  if (!Array.isArray(v)) bad('h1CaseAdjust', 'a list of header names', v);
+  (v as unknown[]).forEach((h, i) => {
+    if (typeof h !== 'string' || !TOKEN.test(h)) bad(`h1CaseAdjust[${i}]`, 'a header name', h);
+    m.set((h as string).toLowerCase(), h as string);
+  });
+  return m;
+}
+
 function mimeTypes(v: unknown): readonly string[] | undefined {
   if (v === undefined) return undefined;
   if (!Array.isArray(v) || v.length === 0) bad('compressionMimeTypes', 'a non-empty list of MIME types', v);
@@ -526,6 +547,7 @@ export function resolveOptions(o: ProxyRuntimeOptions = {}): ResolvedOptions {
     compressionMimeTypes: mimeTypes(o.compressionMimeTypes),
     requestHeaders: headerActions('requestHeaders', o.requestHeaders),
     responseHeaders: headerActions('responseHeaders', o.responseHeaders),
+    h1Case: h1CaseMap(o.h1CaseAdjust),
     monitorUri,
     timeouts,
     maxHeaderSize: Math.floor(positive('maxHeaderSize', o.maxHeaderSize, 24_576)),

@@ -27,7 +27,12 @@ import { formatHaproxyStats } from '../internal/haproxy-stats.ts';
 import type { RouterMetrics } from '../metrics.ts';
 import type { ErrorFile } from '../internal/error-file.ts';
 import type { MutualTlsMaterial } from '../internal/pem-file.ts';
-import { compressionMimeTypes, parseGlobalHeaderActions, type RouterSettings } from '../settings.ts';
+import {
+  compressionMimeTypes,
+  h1CaseNames,
+  parseGlobalHeaderActions,
+  type RouterSettings,
+} from '../settings.ts';
 import type { Engine, EngineListeners } from './engine.ts';
 
 /** Inputs of {@link createHaproxyEngine}. */
@@ -235,6 +240,7 @@ export function createHaproxyEngine(options: HaproxyEngineOptions): Engine {
         requestHeaders: parseGlobalHeaderActions(settings.httpRequestHeaders).actions,
         responseHeaders: parseGlobalHeaderActions(settings.httpResponseHeaders).actions,
         dontLogNull: settings.dontLogNull,
+        h1CaseAdjust: h1CaseNames(settings),
         httpIgnoreProbes: settings.httpIgnoreProbes,
         ...(compressionTypes === undefined ? {} : { compressionMimeTypes: compressionTypes }),
         ...(options.errorFiles.e503 === undefined ? {} : { errorFile503: options.errorFiles.e503.path }),

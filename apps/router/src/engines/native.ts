@@ -16,6 +16,7 @@ import type { MutualTlsMaterial } from '../internal/pem-file.ts';
 import type { RouterMetrics } from '../metrics.ts';
 import {
   compressionMimeTypes,
+  h1CaseNames,
   listenTarget,
   maxRequestHeadSize,
   parseGlobalHeaderActions,
@@ -134,6 +135,7 @@ export function createNativeEngine(options: NativeEngineOptions): Engine {
           ...(compressionTypes === undefined ? {} : { compressionMimeTypes: compressionTypes }),
           requestHeaders,
           responseHeaders,
+          h1CaseAdjust: h1CaseNames(settings),
         });
         const addresses = await runtime.listen();
         metrics.routesServed.set(table.routes.size);

@@ -85,6 +85,8 @@ export interface BackendState {
   readonly tunnelTimeout: number;
   readonly upstreamTls: UpstreamTls | undefined;
   readonly requestHeaders: readonly HeaderAction[];
+  /** `haproxy.router.openshift.io/h1-adjust-case`: header names to the server get `h1CaseAdjust`'s case. */
+  readonly h1AdjustCase: boolean;
   readonly responseHeaders: readonly HeaderAction[];
   readonly hsts: string | undefined;
   readonly rewrite: { readonly re: RegExp; readonly replacement: string } | undefined;
@@ -281,6 +283,7 @@ export function buildBackend(
     tunnelTimeout,
     upstreamTls: tls,
     requestHeaders: mode === 'http' ? p.requestHeaders.map(wireAction) : [],
+    h1AdjustCase: mode === 'http' && p.h1AdjustCase === true,
     responseHeaders: mode === 'http' ? p.responseHeaders.map(wireAction) : [],
     hsts:
       (r.termination === 'edge' || r.termination === 'reencrypt') && p.hstsHeader !== undefined

@@ -401,6 +401,7 @@ export function upstreamHeaders(
   ex: { conn: ConnInfo; host: string },
   backend: BackendState,
   global: readonly HeaderAction[],
+  h1Case: ReadonlyMap<string, string>,
 ): string[] {
   const raw = req.rawHeaders;
   const out: string[] = [];
@@ -478,7 +479,16 @@ export function upstreamHeaders(
       if ((out[i] as string).toLowerCase() === ln) out.splice(i, 2);
     if (a.type === 'Set') out.push(a.name, a.value);
   }
+  if (backend.h1AdjustCase && h1Case.size > 0) adjustCase(out, h1Case);
   return out;
+}
+
+/** `h1-case-adjust`: names in `map` (by lower case) are given its case, in place. */
+function adjustCase(flat: string[], map: ReadonlyMap<string, string>): void {
+  for (let i = 0; i < flat.length; i += 2) {
+    const to = map.get((flat[i] as string).toLowerCase());
+    if (to !== undefined) flat[i] = to;
+  }
 }
 
 function hasBody(req: Req): boolean {
@@ -556,7 +566,7 @@ function forward(
     sock[kIdle] = idle;
     socket.setTimeout(idle);
   }
-  const headers = upstreamHeaders(req, ex, backend, core.options.requestHeaders);
+  const headers = upstreamHeaders(req, ex, backend, core.options.requestHeaders, core.options.h1Case);
   // Over HTTP/2 (h2c servers) `te: trailers` is the one TE allowed, and gRPC servers expect it.
   if (
     server.poolKey.startsWith('h2c://') &&
@@ -665,6 +675,9 @@ class Upstream implements Dispatcher.DispatchHandler {
     const types = this.#core.options.compressionMimeTypes;
     const gzip = types !== undefined && shouldCompress(types, ex.req, statusCode, rawHeaders);
     if (gzip) headers = compressedHeaders(headers);
+    // `option h1-case-adjust-bogus-client` (OpenShift sets it whenever names are listed).
+    const h1Case = this.#core.options.h1Case;
+    if (h1Case.size > 0 && !ex.conn.h2) adjustCase(headers, h1Case);
     try {
       if (ex.conn.h2) {
         (ex.res as Http2ServerResponse).writeHead(statusCode, toObject(headers));

@@ -130,7 +130,13 @@ export function handleUpgrade(core: ProxyCore, req: IncomingMessage, socket: Soc
     log(core.options.error503.status, backend, undefined, 0, 0);
     return;
   }
-  const headers = upstreamHeaders(req, { conn, host }, backend, core.options.requestHeaders);
+  const headers = upstreamHeaders(
+    req,
+    { conn, host },
+    backend,
+    core.options.requestHeaders,
+    core.options.h1Case,
+  );
   headers.push('Connection', 'Upgrade', 'Upgrade', String(req.headers.upgrade ?? 'websocket'));
   let headText = `${req.method} ${url} HTTP/1.1\r\n`;
   for (let i = 0; i + 1 < headers.length; i += 2) headText += `${headers[i]}: ${headers[i + 1]}\r\n`;
