@@ -304,7 +304,11 @@ describe('switchyard --engine haproxy --hard-stop-after', () => {
 
   beforeAll(async () => {
     // A backend that reads requests and never answers: the request stays on the worker that took it.
-    silent = createNetServer((socket) => socket.resume());
+    silent = createNetServer((socket) => {
+      // Cut by the old HAProxy process at hard-stop-after: a reset is expected.
+      socket.on('error', () => undefined);
+      socket.resume();
+    });
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     dir = await makeTempDir('switchyard-hardstop-');
     work = await makeTempDir('sy-hs-');
