@@ -8,7 +8,7 @@ import { request } from 'node:http';
 import { connect as h2connect, createServer as createH2cServer, type Http2Server } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { createCertificate, makeTempDir, type TempDir } from '@switchyard/testkit';
+import { createCertificate, h2Request, makeTempDir, type TempDir } from '@switchyard/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRouterProcess, writeManifest } from './helpers/router-process.ts';
 
@@ -76,24 +76,12 @@ describe.each(['native', 'haproxy'])('h2c services (--engine %s)', (engine) => {
         servername: 'grpc.test',
       });
       try {
-        const h2 = await new Promise<{ body: string; trailers: Record<string, unknown> }>(
-          (resolve, reject) => {
-            const req = session.request({
-              ':path': '/pkg.Svc/Call',
-              ':authority': 'grpc.test',
-              te: 'trailers',
-            });
-            let body = '';
-            let trailers: Record<string, unknown> = {};
-            req.setEncoding('utf8');
-            req.on('data', (c: string) => (body += c));
-            req.on('trailers', (t) => (trailers = t));
-            req.on('end', () => resolve({ body, trailers }));
-            req.on('error', reject);
-            req.end();
-          },
-        );
-        expect(JSON.parse(h2.body)).toEqual({ path: '/pkg.Svc/Call', proto: 'h2' });
+        const h2 = await h2Request(session, {
+          ':path': '/pkg.Svc/Call',
+          ':authority': 'grpc.test',
+          te: 'trailers',
+        });
+        expect(JSON.parse(h2.body.toString('utf8'))).toEqual({ path: '/pkg.Svc/Call', proto: 'h2' });
         expect(h2.trailers['grpc-status']).toBe('0');
       } finally {
         session.close();

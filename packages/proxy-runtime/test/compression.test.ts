@@ -4,7 +4,7 @@ import { createServer, request, type Server } from 'node:http';
 import { connect as h2connect } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
-import { createCertificate } from '@switchyard/testkit';
+import { createCertificate, h2Request } from '@switchyard/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProxyRuntime, type ProxyRuntime } from '../src/index.ts';
 import { shouldCompress } from '../src/internal/compression.ts';
@@ -176,18 +176,11 @@ describe('compression', () => {
       servername: 'gz.test',
     });
     try {
-      const { headers, body } = await new Promise<{ headers: Record<string, unknown>; body: Buffer }>(
-        (resolve, reject) => {
-          const req = session.request({ ':path': '/', ':authority': 'gz.test', 'accept-encoding': 'gzip' });
-          const chunks: Buffer[] = [];
-          let h: Record<string, unknown> = {};
-          req.on('response', (r) => (h = r));
-          req.on('data', (c: Buffer) => chunks.push(c));
-          req.on('end', () => resolve({ headers: h, body: Buffer.concat(chunks) }));
-          req.on('error', reject);
-          req.end();
-        },
-      );
+      const { headers, body } = await h2Request(session, {
+        ':path': '/',
+        ':authority': 'gz.test',
+        'accept-encoding': 'gzip',
+      });
       expect(headers['content-encoding']).toBe('gzip');
       expect(gunzipSync(body).toString('utf8')).toBe(PAGE);
     } finally {

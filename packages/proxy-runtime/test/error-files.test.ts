@@ -2,7 +2,7 @@
 // ROUTER_ERRORFILE_404): status line, headers and body as written, Content-Length computed; 404
 // for requests that match no route, 503 for routes without servers; HTTP/1.1, upgrades and h2.
 import { connect as h2connect } from 'node:http2';
-import { createCertificate, type KeyPair } from '@switchyard/testkit';
+import { createCertificate, h2Request, type KeyPair } from '@switchyard/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProxyRuntime, isProxyRuntimeError, type ProxyRuntime, parseErrorFile } from '../src/index.ts';
 
@@ -97,29 +97,11 @@ describe('error files', () => {
       servername: 'secure.test',
     });
     try {
-      const answer = await new Promise<{ status: number; body: string; connection: unknown }>(
-        (resolve, reject) => {
-          const req = session.request({ ':path': '/', ':authority': 'secure.test' });
-          let body = '';
-          let status = 0;
-          let connection: unknown;
-          req.on('response', (h) => {
-            status = Number(h[':status']);
-            connection = h.connection;
-          });
-          req.setEncoding('utf8');
-          req.on('data', (c: string) => (body += c));
-          req.on('end', () => resolve({ status, body, connection }));
-          req.on('error', reject);
-          req.end();
-        },
-      );
+      const answer = await h2Request(session, { ':path': '/', ':authority': 'secure.test' });
       // No Connection header in HTTP/2; the body is the file's bytes.
-      expect(answer).toEqual({
-        status: 503,
-        body: Buffer.from('<h1>down for maintenance \xe9</h1>\n', 'latin1').toString('utf8'),
-        connection: undefined,
-      });
+      expect(answer.status).toBe(503);
+      expect(answer.headers.connection).toBeUndefined();
+      expect(answer.body.toString('latin1')).toBe('<h1>down for maintenance \xe9</h1>\n');
     } finally {
       session.close();
     }

@@ -5,7 +5,7 @@
 import { request } from 'node:http';
 import { connect as h2connect, createServer as createH2cServer, type Http2Server } from 'node:http2';
 import type { AddressInfo } from 'node:net';
-import { createCertificate } from '@switchyard/testkit';
+import { createCertificate, h2Request } from '@switchyard/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProxyRuntime, type ProxyRuntime } from '../src/index.ts';
 import { NS, route, table } from './helpers.ts';
@@ -83,24 +83,14 @@ describe('h2c servers', () => {
     });
     try {
       const one = () =>
-        new Promise<{ body: string; trailers: Record<string, unknown> }>((resolve, reject) => {
-          const req = session.request({
-            ':path': '/pkg.Svc/Call',
-            ':authority': 'grpc.test',
-            te: 'trailers',
-          });
-          let body = '';
-          let trailers: Record<string, unknown> = {};
-          req.setEncoding('utf8');
-          req.on('data', (c: string) => (body += c));
-          req.on('trailers', (t) => (trailers = t));
-          req.on('end', () => resolve({ body, trailers }));
-          req.on('error', reject);
-          req.end();
-        });
+        h2Request(session, { ':path': '/pkg.Svc/Call', ':authority': 'grpc.test', te: 'trailers' });
       const answers = await Promise.all(Array.from({ length: 5 }, one));
       for (const a of answers) {
-        expect(JSON.parse(a.body)).toEqual({ path: '/pkg.Svc/Call', te: 'trailers', proto: 'h2' });
+        expect(JSON.parse(a.body.toString('utf8'))).toEqual({
+          path: '/pkg.Svc/Call',
+          te: 'trailers',
+          proto: 'h2',
+        });
         expect(a.trailers).toMatchObject({ 'grpc-status': '0', 'grpc-message': 'ok' });
       }
       // Five concurrent requests went over one upstream HTTP/2 connection.

@@ -6,3 +6,4 @@ export * from './random.ts';
 export * from './k8s-api-server.ts';
 export * from './conformance.ts';
 export * from './openssl.ts';
+export * from './h2.ts';
