@@ -1626,7 +1626,7 @@ function checkCombinations(s: RouterSettings): void {
     }
   }
   compressionMimeTypes(s);
-  const badName = h1CaseNames(s).find((h) => !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(h));
+  const badName = h1CaseNames(s).find((h) => !HEADER_NAME.test(h));
   if (badName !== undefined)
     fail(
       `Invalid setting --h1-case-adjust (ROUTER_H1_CASE_ADJUST): expected header names, got ${JSON.stringify(badName)}`,
@@ -1653,6 +1653,29 @@ function checkCombinations(s: RouterSettings): void {
         fail(`Invalid settings ${a} and ${b}: both are ${pa}; each listener needs its own port`);
     }
   }
+}
+
+/** An HTTP header name (RFC 9110 token). */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/**
+ * The HTTPS listener settings both engines take under the same names (the cipher list and
+ * mutual TLS differ in form and are passed by each engine).
+ */
+export function tlsListenerSettings(s: RouterSettings): {
+  cipherSuites?: string;
+  curves?: string;
+  tlsMinVersion: TlsVersionName;
+  tlsMaxVersion?: TlsVersionName;
+  strictSni: boolean;
+} {
+  return {
+    ...(s.cipherSuites === undefined ? {} : { cipherSuites: s.cipherSuites }),
+    ...(s.curves === undefined ? {} : { curves: s.curves }),
+    tlsMinVersion: s.tlsMinVersion,
+    ...(s.tlsMaxVersion === undefined ? {} : { tlsMaxVersion: s.tlsMaxVersion }),
+    strictSni: s.strictSni,
+  };
 }
 
 /** One global header action, as route-model and both engines take it. */
@@ -1686,7 +1709,7 @@ export function parseGlobalHeaderActions(text: string | undefined): {
     if (entry.trim() === '') continue;
     const parts = entry.split(':').map(queryUnescape);
     const [name, second, third] = parts;
-    const valid = name !== undefined && /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name);
+    const valid = name !== undefined && HEADER_NAME.test(name);
     if (valid && parts.length === 2 && second === 'Delete') actions.push({ type: 'Delete', name });
     else if (
       valid &&

@@ -32,6 +32,7 @@ import {
   h1CaseNames,
   parseGlobalHeaderActions,
   type RouterSettings,
+  tlsListenerSettings,
 } from '../settings.ts';
 import type { Engine, EngineListeners } from './engine.ts';
 
@@ -262,10 +263,7 @@ export function createHaproxyEngine(options: HaproxyEngineOptions): Engine {
         },
         disableHttp2: settings.disableHttp2,
         ciphers: settings.ciphers,
-        ...(settings.cipherSuites === undefined ? {} : { cipherSuites: settings.cipherSuites }),
-        ...(settings.curves === undefined ? {} : { curves: settings.curves }),
-        tlsMinVersion: settings.tlsMinVersion,
-        strictSni: settings.strictSni,
+        ...tlsListenerSettings(settings),
         ...(options.mutualTls === undefined
           ? {}
           : {
@@ -278,7 +276,6 @@ export function createHaproxyEngine(options: HaproxyEngineOptions): Engine {
                   : { subjectFilter: options.mutualTls.subjectFilter }),
               },
             }),
-        ...(settings.tlsMaxVersion === undefined ? {} : { tlsMaxVersion: settings.tlsMaxVersion }),
         useProxyProtocol: settings.proxyProtocol,
         loadBalanceAlgorithm: settings.loadBalanceAlgorithm,
         tcpBalanceScheme: settings.tcpBalanceScheme,

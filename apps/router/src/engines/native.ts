@@ -22,6 +22,7 @@ import {
   parseGlobalHeaderActions,
   type RouterSettings,
   resolveCipherList,
+  tlsListenerSettings,
 } from '../settings.ts';
 import { createSyslogSender, formatTrafficLine, type SyslogSender } from '../syslog.ts';
 import type { Engine, EngineListeners } from './engine.ts';
@@ -95,10 +96,7 @@ export function createNativeEngine(options: NativeEngineOptions): Engine {
             : { defaultDestinationCA: options.defaultDestinationCa }),
           disableHttp2: settings.disableHttp2,
           ciphers: resolveCipherList(settings.ciphers),
-          ...(settings.cipherSuites === undefined ? {} : { cipherSuites: settings.cipherSuites }),
-          ...(settings.curves === undefined ? {} : { curves: settings.curves }),
-          tlsMinVersion: settings.tlsMinVersion,
-          strictSni: settings.strictSni,
+          ...tlsListenerSettings(settings),
           ...(options.mutualTls === undefined
             ? {}
             : {
@@ -111,7 +109,6 @@ export function createNativeEngine(options: NativeEngineOptions): Engine {
                     : { subjectFilter: options.mutualTls.subjectFilter }),
                 },
               }),
-          ...(settings.tlsMaxVersion === undefined ? {} : { tlsMaxVersion: settings.tlsMaxVersion }),
           proxyProtocol: settings.proxyProtocol,
           loadBalanceAlgorithm: settings.loadBalanceAlgorithm,
           tcpBalanceScheme: settings.tcpBalanceScheme,
